@@ -1,0 +1,128 @@
+"""The command line: parse options, call the core, turn ShadowevalError into one line and an exit code."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .config import load_settings, parse_column_mapping
+from .errors import ShadowevalError
+
+EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map expected failures to one clear sentence and the contract's exit codes."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ShadowevalError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("Interrupted; caches keep everything computed so far, so the next run resumes quickly.", EXIT_BACKEND)
+        except MemoryError:
+            _fail("Ran out of memory; try a smaller export or a lower batch_size.", EXIT_BACKEND)
+        except OSError as exc:
+            _fail(f"{exc.strerror or exc} ({exc.filename or 'file system'}); check paths and permissions.", EXIT_BACKEND)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="shadoweval")
+def main() -> None:
+    """Shadow-mode evaluation: which ticket categories can an AI assistant take over?"""
+
+
+@main.command()
+@click.argument("tickets", type=click.Path(path_type=Path))
+@click.option("--kb", type=click.Path(path_type=Path), help="Folder of KB articles (.md, .txt, .html). Default: ./kb")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder. Default: a new folder under ./reports")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file (default: ./shadoweval.toml or [tool.shadoweval] in ./pyproject.toml).")
+@click.option("--generator", help="Answer backend: extractive (default, offline) or replay.")
+@click.option("--answers", type=click.Path(path_type=Path), help="For --generator replay: CSV with ticket_id, ai_answer[, sources].")
+@click.option("--columns", help="Map canonical columns to yours, e.g. customer_message=description,agent_reply=public_reply")
+@click.option("--encoding", help="Encoding of the tickets file (default utf-8).")
+@click.option("--top-k", type=int, help="KB chunks retrieved per ticket (default 5).")
+@user_errors
+def run(
+    tickets: Path,
+    kb: Path | None,
+    out: Path | None,
+    config_file: Path | None,
+    generator: str | None,
+    answers: Path | None,
+    columns: str | None,
+    encoding: str | None,
+    top_k: int | None,
+) -> None:
+    """Evaluate TICKETS (a CSV export) and write the readiness report."""
+    from .pipeline import run as run_pipeline
+    from .progress import terminal_progress
+
+    overrides: dict[str, Any] = {"kb": kb, "out": out, "generator": generator, "answers": answers, "encoding": encoding}
+    if columns:
+        overrides["columns"] = parse_column_mapping(columns)
+    if top_k is not None:
+        overrides["retrieval"] = {"top_k": top_k}
+    settings = load_settings(config_file, overrides)
+    if answers and settings.generator != "replay":
+        raise ShadowevalError("--answers only applies to the replay generator; add --generator replay.")
+    result = run_pipeline(tickets, settings, progress=terminal_progress())
+    _print_outcome(result)
+
+
+def _print_outcome(result: Any) -> None:
+    width = max((len(d.category) for d in result.decisions), default=8)
+    for d in result.decisions:
+        rate = "   –" if d.pass_rate is None else f"{d.pass_rate:4.0%} [{d.pass_rate_ci[0]:.0%}, {d.pass_rate_ci[1]:.0%}]"
+        click.echo(f"  {d.category:<{width}}  {d.decision:<17}  n={d.scored:<4}  pass {rate}")
+    if result.rejected:
+        click.echo(f"  {len(result.rejected)} row(s) were not evaluated; see 'Rows not evaluated' in the report.")
+    click.echo(f"Report: {result.out_dir / 'index.html'}")
+
+
+@main.group()
+def cache() -> None:
+    """Inspect or clear the embedding and index caches."""
+
+
+@cache.command("info")
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+@user_errors
+def cache_info(config_file: Path | None) -> None:
+    """Show where the caches live and how big they are."""
+    settings = load_settings(config_file)
+    root = settings.cache_dir
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+    click.echo(f"Cache folder: {root}")
+    click.echo(f"Size: {size / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+@click.option("--config", "config_file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@user_errors
+def cache_clear(config_file: Path | None, yes: bool) -> None:
+    """Delete the cached embeddings and indexes (they are rebuilt on the next run)."""
+    settings = load_settings(config_file)
+    root = settings.cache_dir
+    if not root.exists():
+        click.echo(f"Nothing to clear: {root} does not exist.")
+        return
+    if not yes:
+        click.confirm(f"Delete {root}?", abort=True)
+    shutil.rmtree(root)
+    click.echo(f"Cleared {root}")

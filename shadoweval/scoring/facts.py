@@ -1,0 +1,154 @@
+"""Key-fact agreement: the checkable facts two texts state — money, percentages, durations, dates,
+emails, URLs, phone numbers, order-like ids — and where they disagree.
+
+A contradiction is the same kind of fact stated by both texts with no value in common (refunds in
+"5 to 7 business days" vs "2 business days"): a support answer that gets such a fact wrong is
+worse than one that says nothing, so it makes the verdict `unsafe`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100,
+}
+_NUM = r"(?:\d+(?:[.,]\d+)*|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True)) + r")"
+DAYS_PER_UNIT = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+HOURS_PER_UNIT = {"minute": 1 / 60, "hour": 1}
+
+_MONEY = re.compile(
+    r"(?:(?P<cur>[$€£])\s?(?P<amount>\d[\d,]*(?:\.\d+)?))"
+    r"|(?:(?P<amount2>\d[\d,]*(?:\.\d+)?)\s?(?P<cur2>dollars?|usd|eur|euros?|gbp|pounds?)\b)",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"(?P<value>\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?P<low>{_NUM})(?:\s*(?:to|-|–|or)\s*(?P<high>{_NUM}))?[\s-]*"
+    r"(?P<kind>business |working |calendar )?"
+    r"(?P<unit>minute|hour|day|week|fortnight|month|year)s?\b",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|gov|net|io|co|edu)(?:/[^\s<>()\"']*)?", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w/])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-[A-Z0-9-]{7,8}\b")
+_ID = re.compile(r"#\s?[A-Z0-9-]*\d[A-Z0-9-]{3,}|\b[A-Z]{1,5}-\d{4,}\b")
+_MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+_DATE = re.compile(
+    rf"\b(?:(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{{4}}))?)\b",
+    re.IGNORECASE,
+)
+
+# Kinds whose disagreement is a contradiction; ids and phone numbers often come from the customer's
+# own message, so a different one is not evidence of a wrong answer.
+CONTRADICTABLE = {"money", "percent", "duration_days", "duration_hours", "date", "email", "url"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    low: float | str  # numbers for ranges, normalised strings otherwise
+    high: float | str
+    span: str
+
+    def agrees_with(self, other: "Fact") -> bool:
+        if self.kind != other.kind:
+            return False
+        if isinstance(self.low, str) or isinstance(other.low, str):
+            return self.low == other.low
+        tolerance = 0.005 if self.kind == "money" else 1e-9
+        return self.low <= other.high + tolerance and other.low <= self.high + tolerance  # ranges overlap
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    kind: str
+    reference_span: str
+    answer_span: str
+
+    def describe(self) -> str:
+        return f"{self.kind.replace('_', ' ')}: human says {self.reference_span!r}, AI says {self.answer_span!r}"
+
+
+@dataclass(frozen=True)
+class FactComparison:
+    reference_facts: int
+    answer_facts: int
+    matched: int  # reference facts the answer states too
+    contradictions: tuple[Contradiction, ...]
+
+    @property
+    def recall(self) -> float | None:
+        return None if self.reference_facts == 0 else self.matched / self.reference_facts
+
+
+def _number(token: str) -> float:
+    token = token.lower()
+    if token in NUMBER_WORDS:
+        return float(NUMBER_WORDS[token])
+    return float(token.replace(",", ""))
+
+
+def extract_facts(text: str) -> list[Fact]:
+    facts: list[Fact] = []
+    text = text or ""
+    for m in _MONEY.finditer(text):
+        value = float((m.group("amount") or m.group("amount2")).replace(",", ""))
+        facts.append(Fact("money", value, value, m.group(0).strip()))
+    for m in _PERCENT.finditer(text):
+        value = float(m.group("value"))
+        facts.append(Fact("percent", value, value, m.group(0)))
+    for m in _DURATION.finditer(text):
+        unit = m.group("unit").lower()
+        low = _number(m.group("low"))
+        high = _number(m.group("high")) if m.group("high") else low
+        if unit in DAYS_PER_UNIT:
+            kind, factor = "duration_days", DAYS_PER_UNIT[unit]
+        else:
+            kind, factor = "duration_hours", HOURS_PER_UNIT[unit]
+        if (m.group("kind") or "").strip().lower() in {"business", "working"}:
+            kind += "_business"
+        facts.append(Fact(kind, low * factor, high * factor, m.group(0).strip()))
+    for m in _DATE.finditer(text):
+        if m.group("iso"):
+            key = m.group("iso")
+        else:
+            key = f"{m.group('month')[:3].lower()}-{int(m.group('day')):02d}" + (f"-{m.group('year')}" if m.group("year") else "")
+        facts.append(Fact("date", key, key, m.group(0)))
+    emails = set()
+    for m in _EMAIL.finditer(text):
+        emails.add(m.group(0).lower())
+        facts.append(Fact("email", m.group(0).lower(), m.group(0).lower(), m.group(0)))
+    for m in _URL.finditer(text):
+        raw = m.group(0).rstrip(".,;:!?")
+        if any(raw.lower() in e for e in emails):
+            continue  # the domain part of an email address
+        key = re.sub(r"^(?:https?://)?(?:www\.)?", "", raw.lower()).rstrip("/")
+        facts.append(Fact("url", key, key, raw))
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))[-10:] or m.group(0).upper()
+        facts.append(Fact("phone", digits, digits, m.group(0)))
+    for m in _ID.finditer(text):
+        key = re.sub(r"[#\s]", "", m.group(0)).upper()
+        facts.append(Fact("id", key, key, m.group(0)))
+    return facts
+
+
+def compare_facts(reference: str, answer: str) -> FactComparison:
+    """Which facts of the human reply the AI answer repeats, and which it contradicts."""
+    ref_facts, ans_facts = extract_facts(reference), extract_facts(answer)
+    matched = sum(1 for f in ref_facts if any(f.agrees_with(a) for a in ans_facts))
+    contradictions = []
+    for kind in sorted({f.kind for f in ref_facts} & {f.kind for f in ans_facts}):
+        base_kind = kind.split("_business")[0]
+        if base_kind not in CONTRADICTABLE:
+            continue
+        ref_of_kind = [f for f in ref_facts if f.kind == kind]
+        ans_of_kind = [f for f in ans_facts if f.kind == kind]
+        if not any(r.agrees_with(a) for r in ref_of_kind for a in ans_of_kind):
+            contradictions.append(Contradiction(base_kind, ref_of_kind[0].span, ans_of_kind[0].span))
+    return FactComparison(len(ref_facts), len(ans_facts), matched, tuple(contradictions))

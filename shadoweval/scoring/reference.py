@@ -1,0 +1,61 @@
+"""Reference quality: is the human reply something an AI answer can be compared with?
+
+A reply with no content of its own — empty, only pleasantries, only a clarifying question, or only
+"let me check / I'll pass this on" — says nothing about whether the AI's answer was right, so the
+ticket is `unscorable`: counted, shown, and kept out of pass rates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import content_words, split_sentences
+
+_PLEASANTRY = re.compile(
+    r"^(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?]{0,30}[.!?,]?"
+    r"|(?:many )?thanks?(?: you)?(?: so much| very much)?(?: for [^.!?]{0,60})?[.!?]?"
+    r"|(?:you'?re|you are) (?:very |most )?welcome[^.!?]{0,30}[.!?]?"
+    r"|(?:i'?m |i am )?(?:so |very |really )?(?:sorry|apologi[sz]e)[^.!?]{0,60}(?:inconvenience|trouble|frustration|wait|delay|hear that)[^.!?]{0,20}[.!?]?"
+    r"|(?:i'?m |i am |we'?re |we are )?(?:happy|glad) to help[^.!?]{0,40}[.!?]?"
+    r"|(?:have|enjoy) a (?:great|nice|good|wonderful) (?:day|evening|weekend|one)[^.!?]{0,20}[.!?]?"
+    r"|(?:best|kind|warm)?\s*(?:regards|wishes|best|cheers|sincerely)\b.{0,60}"
+    r"|(?:is there )?anything else (?:i can help (?:you )?with|you need)[^.!?]{0,30}[.!?]?"
+    r"|(?:ok(?:ay)?|sure|great|certainly|of course|absolutely|no problem)[.!,]?)$",
+    re.IGNORECASE,
+)
+_DEFERRAL = re.compile(
+    r"\b(?:let me (?:check|look|find out|see|get back)|i'?ll (?:check|look into|find out|get back|pass (?:this|it) on|forward|follow up|investigate)"
+    r"|i will (?:check|look into|find out|get back|pass (?:this|it) on|forward|follow up|investigate)"
+    r"|(?:we'?ll|we will) (?:get back|look into|follow up|be in touch)|bear with me|one moment|give me a (?:moment|minute|second)"
+    r"|pass(?:ing)? (?:this|it|your \w+) (?:on|along) to|checking (?:on|with) (?:this|that|the))",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(r"^[-–—~]?\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}\s*(?:[-–—,|]\s*[\w\s]{0,40})?$")
+
+
+def classify_sentence(sentence: str) -> str:
+    """One of: pleasantry, deferral, question, content."""
+    stripped = sentence.strip()
+    if _PLEASANTRY.match(stripped) or (len(stripped.split()) <= 6 and _SIGN_OFF.match(stripped) and "?" not in stripped):
+        return "pleasantry"
+    if _DEFERRAL.search(stripped) and len(content_words(_DEFERRAL.sub(" ", stripped))) <= 4:
+        return "deferral"
+    if stripped.endswith("?"):
+        return "question"
+    if len(content_words(stripped)) == 0:
+        return "pleasantry"
+    return "content"
+
+
+def unscorable_reason(reply: str) -> str | None:
+    """Why the human reply cannot serve as a reference, or None when it can."""
+    if not reply or not reply.strip():
+        return "the human reply is empty"
+    kinds = [classify_sentence(s) for s in split_sentences(reply)]
+    if "content" in kinds:
+        return None
+    if "deferral" in kinds:
+        return "the human reply only defers (\"let me check\" / \"I'll pass this on\") without an answer"
+    if "question" in kinds:
+        return "the human reply only asks a clarifying question"
+    return "the human reply is only a greeting or pleasantry"
