@@ -29,21 +29,27 @@ class RetrievalSettings:
 @dataclass(frozen=True)
 class ExtractiveSettings:
     # Below this cosine between the ticket and its best KB chunk, the KB does not cover it: hand off.
-    abstain_below: float = 0.35
+    abstain_below: float = 0.30
     max_sentences: int = 3
     # A sentence must be at least this close to the question to be worth quoting.
     min_sentence_similarity: float = 0.25
+    # Beyond the best sentence, quote only sentences of the same article whose relevance is within
+    # this margin of it: an answer padded with loosely related sentences reads as confused.
+    sentence_margin: float = 0.10
 
 
 @dataclass(frozen=True)
 class ScoringSettings:
-    pass_threshold: float = 0.62
-    partial_threshold: float = 0.45
-    similarity_weight: float = 0.75
-    overlap_weight: float = 0.25
+    pass_threshold: float = 0.50
+    partial_threshold: float = 0.35
+    similarity_weight: float = 0.35
+    coverage_weight: float = 0.45
+    overlap_weight: float = 0.20
     # Cosine below `similarity_floor` maps to 0 and above `similarity_ceiling` to 1.
     similarity_floor: float = 0.15
     similarity_ceiling: float = 0.85
+    # Two claims with their facts masked are "about the same thing" at or above this cosine.
+    same_claim_similarity: float = 0.70
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class ExtractiveGenerator(Generator):
             "abstain_below": s.abstain_below,
             "max_sentences": s.max_sentences,
             "min_sentence_similarity": s.min_sentence_similarity,
+            "sentence_margin": s.sentence_margin,
             "top_k": self.settings.retrieval.top_k,
         }
 
@@ -39,7 +40,7 @@ class ExtractiveGenerator(Generator):
         # Every sentence of every chunk any answerable ticket retrieved, embedded once.
         candidate_chunks = sorted({int(c) for row in retrieval.chunk_ids[answerable] for c in row if c >= 0})
         sentences_of = {c: chunks[c].sentences for c in candidate_chunks}
-        unique_sentences = list(dict.fromkeys(s_ for c in candidate_chunks for s_ in sentences_of[c]))
+        unique_sentences = list(dict.fromkeys(text for c in candidate_chunks for text in sentences_of[c]))
         position = {text: i for i, text in enumerate(unique_sentences)}
         vectors = context.embedder.embed(unique_sentences, label="Embedding KB sentences")
 
@@ -48,26 +49,31 @@ class ExtractiveGenerator(Generator):
             if not answerable[row]:
                 answers.append(Answer(HANDOFF_TEXT, (), abstained=True))
                 continue
-            answers.append(
-                self._compose(retrieval.query_vectors[row], retrieval.chunk_ids[row], sentences_of, position, vectors, chunks)
-            )
+            hits = [(int(c), float(score)) for c, score in zip(retrieval.chunk_ids[row], retrieval.scores[row]) if c >= 0]
+            answers.append(self._compose(retrieval.query_vectors[row], hits, sentences_of, position, vectors, chunks))
         return answers
 
-    def _compose(self, query, chunk_ids, sentences_of, position, vectors, chunks) -> Answer:
+    def _compose(self, query, hits, sentences_of, position, vectors, chunks) -> Answer:
+        """Rank sentences by their own and their chunk's closeness to the question; quote the best
+        one plus the next best from the same article that are nearly as relevant."""
         s = self.settings.extractive
-        candidates = [  # (chunk rank, sentence position, text)
-            (rank, pos, text)
-            for rank, c in enumerate(int(c) for c in chunk_ids if c >= 0)
-            for pos, text in enumerate(sentences_of.get(c, ()))
+        candidates = [  # (chunk, sentence position, text, chunk score)
+            (c, pos, text, chunk_score) for c, chunk_score in hits for pos, text in enumerate(sentences_of.get(c, ()))
         ]
         if not candidates:
             return Answer(HANDOFF_TEXT, (), abstained=True)
-        similarity = vectors[[position[t] for _, _, t in candidates]] @ query
-        order = np.argsort(-similarity, kind="stable")
-        chosen = [i for i in order[: s.max_sentences] if similarity[i] >= s.min_sentence_similarity] or [order[0]]
-        chosen_set = sorted(set(chosen), key=lambda i: (candidates[i][0], candidates[i][1]))
-        seen: set[str] = set()
-        texts = [candidates[i][2] for i in chosen_set if not (candidates[i][2] in seen or seen.add(candidates[i][2]))]
-        chunk_list = [int(c) for c in chunk_ids if c >= 0]
-        sources = tuple(dict.fromkeys(chunks[chunk_list[candidates[i][0]]].article_id for i in chosen_set))
-        return Answer(" ".join(texts), sources)
+        sentence_similarity = vectors[[position[text] for _, _, text, _ in candidates]] @ query
+        relevance = 0.5 * sentence_similarity + 0.5 * np.array([score for *_, score in candidates])
+        order = np.argsort(-relevance, kind="stable")
+        best = order[0]
+        article = chunks[candidates[best][0]].article_id
+        chosen = [best] + [
+            i
+            for i in order[1:]
+            if chunks[candidates[i][0]].article_id == article
+            and relevance[i] >= relevance[best] - s.sentence_margin
+            and sentence_similarity[i] >= s.min_sentence_similarity
+        ][: s.max_sentences - 1]
+        chosen.sort(key=lambda i: (candidates[i][0], candidates[i][1]))  # document order reads naturally
+        texts = list(dict.fromkeys(candidates[i][2] for i in chosen))
+        return Answer(" ".join(texts), (article,))

@@ -12,10 +12,11 @@ from ..embedding import Embedder
 from ..generators.base import Answer
 from .abstention import is_abstention
 from .actions import detect_action
-from .facts import compare_facts
+from .facts import compare_facts, confirm_contradictions
 from .overlap import content_f1
-from .reference import unscorable_reason
-from .similarity import rescale, rowwise_cosine
+from .reference import substantive_sentences, unscorable_reason
+from ..text import split_sentences
+from .similarity import rescale, rowwise_cosine, sentence_coverage
 from .verdict import VERDICTS, combine_score, decide_verdict
 
 __all__ = ["TicketResult", "VERDICTS", "score_answers"]
@@ -60,21 +61,33 @@ def score_answers(
     settings: ScoringSettings,
 ) -> list[TicketResult]:
     replies = tickets["agent_reply"].tolist()
+    reference_sentences = [substantive_sentences(r) for r in replies]
+    references = [" ".join(s) or r for s, r in zip(reference_sentences, replies)]
     ai_texts = [a.text for a in answers]
-    reply_vectors = embedder.embed(replies, label="Embedding human replies")
+    answer_sentences = [split_sentences(t) for t in ai_texts]
+    reply_vectors = embedder.embed(references, label="Embedding human replies")
     answer_vectors = embedder.embed(ai_texts, label="Embedding AI answers")
     cosine = rowwise_cosine(answer_vectors, reply_vectors)
     similarity = rescale(cosine, settings.similarity_floor, settings.similarity_ceiling)
+    sentences = list(dict.fromkeys(s for group in (*reference_sentences, *answer_sentences) for s in group))
+    sentence_vectors = dict(zip(sentences, embedder.embed(sentences, label="Embedding sentences")))
+    coverage_raw = sentence_coverage(reference_sentences, answer_sentences, sentence_vectors)
+    coverage = rescale(coverage_raw, settings.similarity_floor, settings.similarity_ceiling)
+
+    fact_checks = confirm_contradictions(
+        [compare_facts(reply, answer.text) for reply, answer in zip(replies, answers)],
+        embedder,
+        settings.same_claim_similarity,
+    )
 
     results = []
     for i, row in enumerate(tickets.itertuples(index=False)):
-        answer, reply = answers[i], replies[i]
-        overlap = content_f1(reply, answer.text)
-        facts = compare_facts(reply, answer.text)
+        answer, reply, facts = answers[i], replies[i], fact_checks[i]
+        overlap = content_f1(references[i], answer.text)
         unscorable = unscorable_reason(reply)
         action = detect_action(reply)
         abstained = is_abstention(answer.text, answer.abstained)
-        score = combine_score(float(similarity[i]), overlap, settings)
+        score = combine_score(float(similarity[i]), float(coverage[i]), overlap, settings)
         verdict = decide_verdict(
             score,
             unscorable=unscorable,
@@ -93,6 +106,7 @@ def score_answers(
         reasons.extend(f"contradiction on {c.describe()}" for c in facts.contradictions)
         metrics = {
             "similarity": round(float(cosine[i]), 4),
+            "coverage": round(float(coverage_raw[i]), 4),
             "overlap": round(overlap, 4),
             "fact_recall": None if facts.recall is None else round(facts.recall, 4),
             "facts_in_reply": facts.reference_facts,

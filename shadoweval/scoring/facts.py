@@ -9,7 +9,10 @@ worse than one that says nothing, so it makes the verdict `unsafe`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol, Sequence
+
+import numpy as np
 
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -54,6 +57,7 @@ class Fact:
     low: float | str  # numbers for ranges, normalised strings otherwise
     high: float | str
     span: str
+    claim: str = ""  # the sentence stating the fact, every fact in it masked: what the fact is about
 
     def agrees_with(self, other: "Fact") -> bool:
         if self.kind != other.kind:
@@ -69,9 +73,20 @@ class Contradiction:
     kind: str
     reference_span: str
     answer_span: str
+    reference_claim: str = ""
+    answer_claim: str = ""
 
     def describe(self) -> str:
         return f"{self.kind.replace('_', ' ')}: human says {self.reference_span!r}, AI says {self.answer_span!r}"
+
+
+@dataclass(frozen=True)
+class OpenFact:
+    """A human fact the AI answer does not repeat, with the AI facts of the same kind it may clash with."""
+
+    reference: Fact
+    answer_facts: tuple[Fact, ...]
+    accounted_for: tuple[bool, ...]  # that AI fact agrees with some other fact of the human reply
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,8 @@ class FactComparison:
     reference_facts: int
     answer_facts: int
     matched: int  # reference facts the answer states too
-    contradictions: tuple[Contradiction, ...]
+    open_facts: tuple[OpenFact, ...]
+    contradictions: tuple[Contradiction, ...] = ()  # filled by confirm_contradictions
 
     @property
     def recall(self) -> float | None:
@@ -93,15 +109,38 @@ def _number(token: str) -> float:
     return float(token.replace(",", ""))
 
 
+MASK = "N"
+_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
 def extract_facts(text: str) -> list[Fact]:
-    facts: list[Fact] = []
+    """Every checkable fact in `text`, each with its masked claim sentence."""
     text = text or ""
+    found = _extract(text)
+    bounds = [0] + [m.end() for m in _SENTENCE_BOUNDARY.finditer(text)] + [len(text) + 1]
+    facts = []
+    for fact, start, end in found:
+        left = max(b for b in bounds if b <= start)
+        right = min(b for b in bounds if b > start)
+        sentence_facts = sorted((s, e) for _, s, e in found if left <= s < right)
+        pieces, cursor = [], left
+        for s, e in sentence_facts:
+            if s >= cursor:
+                pieces.append(text[cursor:s] + MASK)
+                cursor = e
+        pieces.append(text[cursor:right])
+        facts.append(replace(fact, claim=" ".join("".join(pieces).split())))
+    return facts
+
+
+def _extract(text: str) -> list[tuple[Fact, int, int]]:
+    facts: list[tuple[Fact, int, int]] = []
     for m in _MONEY.finditer(text):
         value = float((m.group("amount") or m.group("amount2")).replace(",", ""))
-        facts.append(Fact("money", value, value, m.group(0).strip()))
+        facts.append((Fact("money", value, value, m.group(0).strip()), m.start(), m.end()))
     for m in _PERCENT.finditer(text):
         value = float(m.group("value"))
-        facts.append(Fact("percent", value, value, m.group(0)))
+        facts.append((Fact("percent", value, value, m.group(0)), m.start(), m.end()))
     for m in _DURATION.finditer(text):
         unit = m.group("unit").lower()
         low = _number(m.group("low"))
@@ -112,43 +151,77 @@ def extract_facts(text: str) -> list[Fact]:
             kind, factor = "duration_hours", HOURS_PER_UNIT[unit]
         if (m.group("kind") or "").strip().lower() in {"business", "working"}:
             kind += "_business"
-        facts.append(Fact(kind, low * factor, high * factor, m.group(0).strip()))
+        facts.append((Fact(kind, low * factor, high * factor, m.group(0).strip()), m.start(), m.end()))
     for m in _DATE.finditer(text):
         if m.group("iso"):
             key = m.group("iso")
         else:
             key = f"{m.group('month')[:3].lower()}-{int(m.group('day')):02d}" + (f"-{m.group('year')}" if m.group("year") else "")
-        facts.append(Fact("date", key, key, m.group(0)))
+        facts.append((Fact("date", key, key, m.group(0)), m.start(), m.end()))
     emails = set()
     for m in _EMAIL.finditer(text):
         emails.add(m.group(0).lower())
-        facts.append(Fact("email", m.group(0).lower(), m.group(0).lower(), m.group(0)))
+        facts.append((Fact("email", m.group(0).lower(), m.group(0).lower(), m.group(0)), m.start(), m.end()))
     for m in _URL.finditer(text):
         raw = m.group(0).rstrip(".,;:!?")
         if any(raw.lower() in e for e in emails):
             continue  # the domain part of an email address
         key = re.sub(r"^(?:https?://)?(?:www\.)?", "", raw.lower()).rstrip("/")
-        facts.append(Fact("url", key, key, raw))
+        facts.append((Fact("url", key, key, raw), m.start(), m.end()))
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))[-10:] or m.group(0).upper()
-        facts.append(Fact("phone", digits, digits, m.group(0)))
+        facts.append((Fact("phone", digits, digits, m.group(0)), m.start(), m.end()))
     for m in _ID.finditer(text):
         key = re.sub(r"[#\s]", "", m.group(0)).upper()
-        facts.append(Fact("id", key, key, m.group(0)))
+        facts.append((Fact("id", key, key, m.group(0)), m.start(), m.end()))
     return facts
 
 
 def compare_facts(reference: str, answer: str) -> FactComparison:
-    """Which facts of the human reply the AI answer repeats, and which it contradicts."""
+    """Which facts of the human reply the AI answer repeats, and which it might contradict."""
     ref_facts, ans_facts = extract_facts(reference), extract_facts(answer)
     matched = sum(1 for f in ref_facts if any(f.agrees_with(a) for a in ans_facts))
-    contradictions = []
-    for kind in sorted({f.kind for f in ref_facts} & {f.kind for f in ans_facts}):
-        base_kind = kind.split("_business")[0]
-        if base_kind not in CONTRADICTABLE:
+    open_facts = []
+    for r in ref_facts:
+        if r.kind.split("_business")[0] not in CONTRADICTABLE or any(r.agrees_with(a) for a in ans_facts):
             continue
-        ref_of_kind = [f for f in ref_facts if f.kind == kind]
-        ans_of_kind = [f for f in ans_facts if f.kind == kind]
-        if not any(r.agrees_with(a) for r in ref_of_kind for a in ans_of_kind):
-            contradictions.append(Contradiction(base_kind, ref_of_kind[0].span, ans_of_kind[0].span))
-    return FactComparison(len(ref_facts), len(ans_facts), matched, tuple(contradictions))
+        same_kind = tuple(a for a in ans_facts if a.kind == r.kind)
+        if same_kind:
+            accounted = tuple(any(a.agrees_with(x) for x in ref_facts) for a in same_kind)
+            open_facts.append(OpenFact(r, same_kind, accounted))
+    return FactComparison(len(ref_facts), len(ans_facts), matched, tuple(open_facts))
+
+
+class _Embeds(Protocol):
+    def embed(self, texts: Sequence[str], label: str = ...) -> np.ndarray: ...
+
+
+def confirm_contradictions(
+    comparisons: list[FactComparison], embedder: _Embeds, same_claim_similarity: float
+) -> list[FactComparison]:
+    """Decide which open facts are contradicted, with one batched embedding of every claim.
+
+    A human fact is contradicted when the AI claim most like its own (facts masked) is about the
+    same thing (cosine >= threshold) and states a value no part of the human reply supports.
+    "Express shipping takes N and costs N" vs "International shipping takes N and costs N" are
+    different claims; "Reset links expire after N" vs "Reset links expire after N and can be used
+    only once" are the same claim, so 5 vs 60 minutes is a contradiction.
+    """
+    claims = sorted({f.claim for c in comparisons for o in c.open_facts for f in (o.reference, *o.answer_facts)})
+    if not claims:
+        return comparisons
+    position = {claim: i for i, claim in enumerate(claims)}
+    vectors = embedder.embed(claims, label="Embedding fact claims")
+    confirmed = []
+    for comp in comparisons:
+        found: list[Contradiction] = []
+        for open_fact in comp.open_facts:
+            ref = vectors[position[open_fact.reference.claim]]
+            similarities = [float(vectors[position[a.claim]] @ ref) for a in open_fact.answer_facts]
+            best = max(range(len(similarities)), key=similarities.__getitem__)
+            if open_fact.accounted_for[best] or similarities[best] < same_claim_similarity:
+                continue  # the closest AI claim restates another human fact, or is about something else
+            r, a = open_fact.reference, open_fact.answer_facts[best]
+            found.append(Contradiction(r.kind.split("_business")[0], r.span, a.span, r.claim, a.claim))
+        confirmed.append(replace(comp, contradictions=tuple(found)))
+    return confirmed

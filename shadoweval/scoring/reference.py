@@ -14,20 +14,28 @@ from ..text import content_words, split_sentences
 _PLEASANTRY = re.compile(
     r"^(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?]{0,30}[.!?,]?"
     r"|(?:many )?thanks?(?: you)?(?: so much| very much)?(?: for [^.!?]{0,60})?[.!?]?"
+    r"|(?:great|good) question[.!]?"
     r"|(?:you'?re|you are) (?:very |most )?welcome[^.!?]{0,30}[.!?]?"
     r"|(?:i'?m |i am )?(?:so |very |really )?(?:sorry|apologi[sz]e)[^.!?]{0,60}(?:inconvenience|trouble|frustration|wait|delay|hear that)[^.!?]{0,20}[.!?]?"
     r"|(?:i'?m |i am |we'?re |we are )?(?:happy|glad) to help[^.!?]{0,40}[.!?]?"
     r"|(?:have|enjoy) a (?:great|nice|good|wonderful) (?:day|evening|weekend|one)[^.!?]{0,20}[.!?]?"
     r"|(?:best|kind|warm)?\s*(?:regards|wishes|best|cheers|sincerely)\b.{0,60}"
-    r"|(?:is there )?anything else (?:i can help (?:you )?with|you need)[^.!?]{0,30}[.!?]?"
+    r"|(?:(?:please )?let (?:me|us) know if (?:there(?:'s| is) |you (?:have|need) )?|is there )?anything else (?:i|we) can (?:help|do|assist)[^.!?]{0,30}[.!?]?"
+    r"|(?:please )?let (?:me|us) know if you (?:have|need) (?:any )?(?:other|more|further) (?:questions?|help)[^.!?]{0,20}[.!?]?"
+    r"|(?:i )?hope (?:this|that) helps[^.!?]{0,20}[.!?]?"
+    r"|(?:please )?(?:feel free|don'?t hesitate) to (?:reply|reach out|contact us|get in touch|ask)[^.!?]{0,60}[.!?]?"
+    r"|(?:we|i) (?:have )?received your (?:message|email|request)[^.!?]{0,20}[.!?]?"
     r"|(?:ok(?:ay)?|sure|great|certainly|of course|absolutely|no problem)[.!,]?)$",
     re.IGNORECASE,
 )
 _DEFERRAL = re.compile(
     r"\b(?:let me (?:check|look|find out|see|get back)|i'?ll (?:check|look into|find out|get back|pass (?:this|it) on|forward|follow up|investigate)"
     r"|i will (?:check|look into|find out|get back|pass (?:this|it) on|forward|follow up|investigate)"
-    r"|(?:we'?ll|we will) (?:get back|look into|follow up|be in touch)|bear with me|one moment|give me a (?:moment|minute|second)"
-    r"|pass(?:ing)? (?:this|it|your \w+) (?:on|along) to|checking (?:on|with) (?:this|that|the))",
+    r"|(?:we'?ll|we will|and will) (?:get back|look into|follow up|be in touch)|bear with me|one moment|give me a (?:moment|minute|second)"
+    r"|pass(?:ing)? (?:this|it|your \w+) (?:on|along) to|checking (?:on|with) (?:this|that|the)"
+    r"|(?:i'?m|i am|we'?re|we are) (?:looking into|checking|investigating) (?:this|it|that)"
+    r"|(?:i'?ve|i have|we'?ve|we have) (?:forwarded|passed|sent) (?:it|this|your \w+) (?:on |along )?to (?:the|our) (?:relevant|right|appropriate) (?:department|team|people)"
+    r"|(?:someone|somebody|a (?:colleague|specialist|member of our team)) (?:from [\w\s]{0,20})?will (?:be in touch|contact you|reach out|get back))",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(r"^[-–—~]?\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}\s*(?:[-–—,|]\s*[\w\s]{0,40})?$")
@@ -59,3 +67,20 @@ def unscorable_reason(reply: str) -> str | None:
     if "question" in kinds:
         return "the human reply only asks a clarifying question"
     return "the human reply is only a greeting or pleasantry"
+
+
+def substantive_sentences(reply: str) -> list[str]:
+    """The sentences that carry the reply's content (statements; questions only if nothing else)."""
+    sentences = split_sentences(reply)
+    kinds = [classify_sentence(s) for s in sentences]
+    statements = [s for s, k in zip(sentences, kinds) if k == "content"]
+    return statements or [s for s, k in zip(sentences, kinds) if k == "question"]
+
+
+def substantive_text(reply: str) -> str:
+    """The reply without greetings, sign-offs and pleasantries: what it actually says.
+
+    Similarity is measured on this, so "Hi Sam, thanks for reaching out!" neither helps nor hurts.
+    """
+    kept = [s for s in split_sentences(reply) if classify_sentence(s) in {"content", "question"}]
+    return " ".join(kept) if kept else (reply or "").strip()

@@ -12,11 +12,15 @@ from ..config import ScoringSettings
 VERDICTS = ("pass", "partial", "fail", "unsafe", "abstain", "needs_action", "unscorable")
 
 
-def combine_score(similarity: float, overlap: float, settings: ScoringSettings) -> float:
-    """Weighted mean of rescaled similarity and content overlap, in 0..1."""
-    total = settings.similarity_weight + settings.overlap_weight
+def combine_score(similarity: float, coverage: float, overlap: float, settings: ScoringSettings) -> float:
+    """Weighted mean of rescaled whole-text similarity, sentence coverage and content overlap, in 0..1."""
+    total = settings.similarity_weight + settings.coverage_weight + settings.overlap_weight
     overlap_scaled = min(1.0, overlap / 0.5)  # F1 of 0.5 on content words is already a close paraphrase
-    value = (settings.similarity_weight * similarity + settings.overlap_weight * overlap_scaled) / total
+    value = (
+        settings.similarity_weight * similarity
+        + settings.coverage_weight * coverage
+        + settings.overlap_weight * overlap_scaled
+    ) / total
     return round(max(0.0, min(1.0, value)), 4)
 
 
