@@ -51,11 +51,14 @@ def main() -> None:
 @click.option("--kb", type=click.Path(path_type=Path), help="Folder of KB articles (.md, .txt, .html). Default: ./kb")
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder. Default: a new folder under ./reports")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file (default: ./shadoweval.toml or [tool.shadoweval] in ./pyproject.toml).")
-@click.option("--generator", help="Answer backend: extractive (default, offline) or replay.")
+@click.option("--generator", help="Answer backend: extractive (default, offline), replay, or openai (any OpenAI-compatible LLM endpoint).")
 @click.option("--answers", type=click.Path(path_type=Path), help="For --generator replay: CSV with ticket_id, ai_answer[, sources].")
 @click.option("--columns", help="Map canonical columns to yours, e.g. customer_message=description,agent_reply=public_reply")
 @click.option("--encoding", help="Encoding of the tickets file (default utf-8).")
 @click.option("--top-k", type=int, help="KB chunks retrieved per ticket (default 5).")
+@click.option("--dry-run", is_flag=True, help="For --generator openai: print the requests, tokens and cost a run would need; send nothing.")
+@click.option("--max-cost", type=float, help="For --generator openai: stop sending requests at this many USD (cached answers are free).")
+@click.option("--redact-report", is_flag=True, help="Replace personal data (emails, phones, cards, IBANs, redact.patterns) in the reports too.")
 @user_errors
 def run(
     tickets: Path,
@@ -67,6 +70,9 @@ def run(
     columns: str | None,
     encoding: str | None,
     top_k: int | None,
+    dry_run: bool = False,
+    max_cost: float | None = None,
+    redact_report: bool = False,
 ) -> None:
     """Evaluate TICKETS (a CSV export) and write the readiness report."""
     from .pipeline import run as run_pipeline
@@ -77,11 +83,50 @@ def run(
         overrides["columns"] = parse_column_mapping(columns)
     if top_k is not None:
         overrides["retrieval"] = {"top_k": top_k}
+    if max_cost is not None:
+        overrides["openai"] = {"max_cost": max_cost}
+    if redact_report:
+        overrides["redact"] = {"report": True}
     settings = load_settings(config_file, overrides)
     if answers and settings.generator != "replay":
         raise ShadowevalError("--answers only applies to the replay generator; add --generator replay.")
+    if max_cost is not None and max_cost <= 0:
+        raise ShadowevalError(f"--max-cost must be a positive amount in USD, got {max_cost:g}; pass e.g. --max-cost 5.")
+    if max_cost is not None and settings.generator != "openai":
+        raise ShadowevalError("--max-cost only applies to the openai generator; add --generator openai.")
+    if dry_run:
+        _print_dry_run(tickets, settings)
+        return
     result = run_pipeline(tickets, settings, progress=terminal_progress())
     _print_outcome(result)
+    _print_generation(result.stats.generation)
+
+
+def _print_dry_run(tickets: Path, settings: Any) -> None:
+    from .pipeline import plan_run
+    from .progress import terminal_progress
+
+    estimate = plan_run(tickets, settings, progress=terminal_progress())
+    if estimate is None:
+        click.echo(f"Dry run: the {settings.generator} generator sends no requests and costs nothing.")
+        return
+    for line in estimate.lines():
+        click.echo(line)
+
+
+def _print_generation(stats: dict[str, Any]) -> None:
+    """For LLM generators: what was sent, what came from the cache, what it cost."""
+    if not stats:
+        return
+    click.echo(
+        f"LLM: {stats['requests']} request(s) sent, {stats['from_cache']} answer(s) from the cache, "
+        f"{stats['prompt_tokens'] + stats['completion_tokens']:,} tokens, ${stats['cost_usd']:.4f}."
+    )
+    if stats.get("not_answered_budget"):
+        click.echo(
+            f"  Stopped at the --max-cost budget: {stats['not_answered_budget']} ticket(s) were not answered; "
+            "run again with a higher budget to continue (answers received are cached)."
+        )
 
 
 def _print_outcome(result: Any) -> None:

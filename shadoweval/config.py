@@ -42,14 +42,23 @@ class ExtractiveSettings:
 class ScoringSettings:
     pass_threshold: float = 0.50
     partial_threshold: float = 0.35
-    similarity_weight: float = 0.35
-    coverage_weight: float = 0.45
-    overlap_weight: float = 0.20
+    similarity_weight: float = 0.20
+    coverage_weight: float = 0.10
+    overlap_weight: float = 0.40
+    relevance_weight: float = 0.10
+    grounding_weight: float = 0.20
     # Cosine below `similarity_floor` maps to 0 and above `similarity_ceiling` to 1.
     similarity_floor: float = 0.15
     similarity_ceiling: float = 0.85
     # Two claims with their facts masked are "about the same thing" at or above this cosine.
     same_claim_similarity: float = 0.70
+    # Two sentences with negations removed state the same claim at or above this cosine (when one
+    # negates a phrase the other states, word for word).
+    polarity_similarity: float = 0.60
+    # A KB sentence this alike (and not negating it) affirms an answer sentence.
+    affirm_similarity: float = 0.90
+    # An answer sentence is grounded when a retrieved KB sentence is at least this alike.
+    grounded_similarity: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,51 @@ class PolicySettings:
     min_tickets: int = 30
     target_pass_rate: float = 0.80
     confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class OpenAISettings:
+    """An OpenAI-compatible chat-completions endpoint, hosted or local (--generator openai).
+
+    The API key is never part of result_settings(), the manifest or any output; repr hides it too.
+    """
+
+    base_url: str = "https://api.openai.com/v1"
+    model: str = ""  # no default: which model answers is a choice, and hosted ones cost money
+    api_key: str = field(default="", repr=False)
+    prompt_template: Path | None = None  # None = the packaged generators/templates/openai_prompt.j2
+    temperature: float = 0.0
+    max_tokens: int = 300
+    concurrency: int = 4
+    timeout: float = 120.0  # seconds per request: a local CPU model can take a minute on a long answer
+    max_retries: int = 4  # on 429, 5xx and timeouts, with exponential backoff
+    retry_base_delay: float = 1.0
+    price_input_per_1k: float = 0.0  # USD per 1,000 prompt tokens; local models cost nothing
+    price_output_per_1k: float = 0.0
+    max_cost: float = 0.0  # USD budget for one run's new requests; 0 = no budget
+    redact: str = "auto"  # auto: redact PII unless the endpoint is on this machine; always; never
+
+    def __post_init__(self) -> None:
+        if self.redact not in REDACT_MODES:
+            raise ConfigError(
+                f"Setting openai.redact must be one of {', '.join(REDACT_MODES)}, got {self.redact!r}; fix the value."
+            )
+
+
+REDACT_MODES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class RedactSettings:
+    """PII redaction: extra patterns beyond the built-in ones, and whether reports are redacted too."""
+
+    patterns: Mapping[str, str] = field(default_factory=dict)  # NAME = regex -> [NAME_1]
+    report: bool = False
+
+    def __post_init__(self) -> None:
+        from .redact import validate_patterns  # light module; keeps the pattern rules in one place
+
+        validate_patterns(self.patterns)
 
 
 @dataclass(frozen=True)
@@ -73,6 +127,8 @@ class Settings:
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    openai: OpenAISettings = field(default_factory=OpenAISettings)
+    redact: RedactSettings = field(default_factory=RedactSettings)
 
     def config_hash(self) -> str:
         """Hash of the settings that change results (not where files go), for the run manifest."""
@@ -82,11 +138,30 @@ class Settings:
         data = settings_to_dict(self)
         for key in ("kb", "out", "cache_dir", "answers"):
             data.pop(key, None)
+        # Secrets never reach the config hash, the manifest or any report.
+        data["openai"].pop("api_key", None)
+        data["openai"]["base_url"] = url_without_credentials(data["openai"]["base_url"])
+        data["openai"].pop("prompt_template", None)  # a path; the generator records the template's hash
+        for key in ("concurrency", "timeout", "max_retries", "retry_base_delay"):  # how, not what, is asked
+            data["openai"].pop(key, None)
         return data
 
 
-SECTIONS = {"retrieval", "extractive", "scoring", "policy"}
+SECTIONS = {"retrieval", "extractive", "scoring", "policy", "openai", "redact"}
 PATH_KEYS = {"kb", "out", "cache_dir", "answers"}
+SECTION_PATH_KEYS = {"openai.prompt_template"}
+# The OpenAI SDK's own variables, so an existing setup works; the config file and SHADOWEVAL_OPENAI_* win.
+OPENAI_ENV = {"OPENAI_BASE_URL": "base_url", "OPENAI_API_KEY": "api_key"}
+
+
+def url_without_credentials(url: str) -> str:
+    """The URL with any user:password@ removed, for manifests and messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def default_cache_dir() -> Path:
@@ -123,6 +198,8 @@ def load_settings(
     environ = os.environ if environ is None else environ
     cwd = cwd or Path.cwd()
     settings = Settings()
+    openai_env = {key: environ[name] for name, key in OPENAI_ENV.items() if environ.get(name)}
+    settings = _apply(settings, {"openai": openai_env} if openai_env else {}, "environment", cwd)
     file_values, base_dir = _read_config_file(config_file, cwd)
     settings = _apply(settings, file_values, f"config file {config_file or base_dir}", base_dir)
     settings = _apply(settings, _env_values(environ), "environment", cwd)
@@ -181,7 +258,7 @@ def _apply(settings: Settings, values: Mapping[str, Any], source: str, base_dir:
         if key in SECTIONS:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"Setting {key!r} in {source} must be a table of keys; see README.md.")
-            changes[key] = _apply_section(getattr(settings, key), key, value, source)
+            changes[key] = _apply_section(getattr(settings, key), key, value, source, base_dir)
         elif key == "columns":
             if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
                 raise ConfigError(f"Setting 'columns' in {source} must map canonical names to your column names.")
@@ -194,7 +271,7 @@ def _apply(settings: Settings, values: Mapping[str, Any], source: str, base_dir:
     return replace(settings, **changes)
 
 
-def _apply_section(section: Any, section_name: str, values: Mapping[str, Any], source: str) -> Any:
+def _apply_section(section: Any, section_name: str, values: Mapping[str, Any], source: str, base_dir: Path) -> Any:
     known = {f.name for f in fields(section)}
     changes = {}
     for key, value in values.items():
@@ -202,6 +279,10 @@ def _apply_section(section: Any, section_name: str, values: Mapping[str, Any], s
             raise ConfigError(
                 f"Unknown setting {section_name}.{key} in {source}; valid keys: {', '.join(sorted(known))}."
             )
+        if f"{section_name}.{key}" in SECTION_PATH_KEYS:
+            path = Path(str(value)).expanduser()
+            changes[key] = path if path.is_absolute() else base_dir / path
+            continue
         changes[key] = _coerce(value, type(getattr(section, key)), f"{section_name}.{key}", source)
     return replace(section, **changes)
 
@@ -216,6 +297,10 @@ def _coerce(value: Any, target: type, key: str, source: str) -> Any:
             raise ValueError(value)
         if target is int and isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
+        if target is dict and isinstance(value, str):  # a table from the environment, as JSON
+            value = json.loads(value)
+            if not isinstance(value, dict):
+                raise ValueError(value)
         return target(value)
     except (TypeError, ValueError):
         raise ConfigError(

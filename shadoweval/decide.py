@@ -46,6 +46,7 @@ class CategoryDecision:
     decision: str
     reasons: list[str] = field(default_factory=list)
     mean_score: float | None = None
+    reference_conflicts: int = 0  # human replies that contradict the KB: agent mistakes worth a look
 
     def to_json(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
@@ -62,6 +63,7 @@ class CategoryDecision:
             "unsafe_rate_ci": [r(self.unsafe_rate_ci[0]), r(self.unsafe_rate_ci[1])],
             "needs_action_share": r(self.needs_action_share),
             "mean_score": r(self.mean_score),
+            "reference_conflicts": self.reference_conflicts,
             "decision": self.decision,
             "reasons": self.reasons,
         }
@@ -94,6 +96,7 @@ def decide_category(category: str, results: list[TicketResult], policy: PolicySe
         needs_action_share=counts["needs_action"] / with_reference if with_reference else None,
         decision="",
         mean_score=sum(scored_results) / len(scored_results) if scored_results else None,
+        reference_conflicts=sum(1 for r in results if r.metrics.get("reference_conflicts")),
     )
     decision.decision, decision.reasons = _apply_policy(decision, policy)
     return decision

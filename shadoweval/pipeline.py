@@ -30,6 +30,7 @@ class RunStats:
     index_built: bool = False
     embedding: EmbeddingStats = field(default_factory=EmbeddingStats)
     seconds: dict[str, float] = field(default_factory=dict)
+    generation: dict[str, Any] = field(default_factory=dict)  # requests sent, cache hits, cost (LLM generators)
 
 
 @dataclass
@@ -102,6 +103,7 @@ def run(
         with timer("generate"):
             context = GenerationContext(settings, kb, embedder, retrieval, progress)
             answers = generator.generate(frame, context)
+            stats.generation = generator.run_stats() if hasattr(generator, "run_stats") else {}
         rejected = list(tickets.rejected)
         keep = [i for i, a in enumerate(answers) if a.error is None]
         for i, answer in enumerate(answers):
@@ -111,11 +113,9 @@ def run(
         if len(keep) < len(answers):
             frame = frame.iloc[keep].reset_index(drop=True)
             answers = [answers[i] for i in keep]
-            top_scores = [float(retrieval.top_score()[i]) for i in keep]
-        else:
-            top_scores = [float(s) for s in retrieval.top_score()]
+            retrieval = retrieval.select(keep)
         with timer("score"):
-            results = score_answers(frame, answers, top_scores, embedder, settings.scoring)
+            results = score_answers(frame, answers, retrieval, kb, embedder, settings.scoring)
     finally:
         embedder.close()
     with timer("decide"):
@@ -132,6 +132,10 @@ def run(
         summary={},
         stats=stats,
     )
+    if settings.redact.report:  # --redact-report: no personal data in the HTML and JSON outputs
+        from .redact import redact_results
+
+        redact_results(result.results, settings.redact.patterns)
     with timer("report"):
         result.summary = write_reports(
             result,
@@ -144,3 +148,23 @@ def run(
         )
     stats.seconds["total"] = time.perf_counter() - started
     return result
+
+
+def plan_run(tickets_path: Path | str, settings: Settings | None = None, progress: ProgressFactory | None = None) -> Any:
+    """--dry-run: load, index and retrieve as `run` would, then ask the generator what it would send.
+
+    Returns the generator's estimate (requests, tokens, cost), or None for a generator that sends
+    nothing. Nothing is sent and no report is written.
+    """
+    settings = settings or Settings()
+    tickets = load_tickets(Path(tickets_path), settings.columns, settings.encoding)
+    kb = load_kb(settings.kb, settings.retrieval.chunk_max_chars, settings.retrieval.chunk_min_chars)
+    generator = get_generator(settings.generator, settings)
+    if not hasattr(generator, "estimate"):
+        return None
+    embedder = Embedder(settings.cache_dir, settings.batch_size, progress)
+    try:
+        retrieval = retrieve(tickets.frame, build_or_load(kb, embedder), embedder, settings.retrieval.top_k)
+        return generator.estimate(tickets.frame, GenerationContext(settings, kb, embedder, retrieval, progress))
+    finally:
+        embedder.close()

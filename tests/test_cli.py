@@ -46,7 +46,10 @@ def test_each_category_gets_the_decision_its_evidence_supports(tiny_run) -> None
     decisions = {d["category"]: d for d in tiny_run.summary["categories"]}
     assert decisions["shipping"]["decision"] == "ready"
     assert decisions["returns"]["decision"] == "not_ready"
-    assert decisions["returns"]["needs_action"] == 2 and decisions["returns"]["unsafe"] >= 1
+    assert decisions["returns"]["needs_action"] == 2
+    # "Refunds take 2 business days" is the agent's mistake: the KB and the AI say 5 to 7, so the
+    # AI is not unsafe; the conflict is reported against the human reply instead.
+    assert decisions["returns"]["unsafe"] == 0 and decisions["returns"]["reference_conflicts"] == 2
     assert decisions["gift_cards"]["decision"] == "insufficient_data"
     assert decisions["shipping"]["unscorable"] == 1
 
@@ -80,8 +83,9 @@ def test_results_jsonl_has_one_object_per_ticket_with_the_contract_fields(tiny_r
         for key in ("ticket_id", "category", "verdict", "score", "metrics", "ai_answer", "sources"):
             assert key in record
         assert 0 <= record["score"] <= 1 and isinstance(record["metrics"], dict)
-    unsafe = [json.loads(l) for l in lines if json.loads(l)["verdict"] == "unsafe"]
-    assert unsafe and unsafe[0]["contradictions"][0]["human_span"] == "2 business days"
+    records = {json.loads(l)["ticket_id"]: json.loads(l) for l in lines}
+    assert records["T-018"]["metrics"]["reference_conflicts"] == 1
+    assert "the human reply says '2 business days' where the KB and the AI say '5 to 7 business days'" in records["T-018"]["reasons"][0]
 
 
 def test_html_report_escapes_ticket_text_and_shows_the_evidence(tiny_run) -> None:
@@ -89,7 +93,7 @@ def test_html_report_escapes_ticket_text_and_shows_the_evidence(tiny_run) -> Non
     assert "<script>alert('x')</script>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert html.index("Readiness by category") < html.index('id="cat-returns"')
-    assert "the human said <b>2 business days</b>, the AI said <b>5 to 7 business days</b>" in html
+    assert "reference conflict: the human reply says &#39;2 business days&#39;" in html
     assert "empty agent_reply" in html  # rejected rows are listed, not dropped
     assert "<link" not in html and "src=" not in html  # one self-contained file
 
@@ -130,12 +134,16 @@ def test_second_run_reuses_index_and_embeddings(data_dir: Path, tmp_path: Path) 
 def test_replay_generator_scores_answers_from_a_file(data_dir: Path, tmp_path: Path) -> None:
     answers = tmp_path / "answers.csv"
     answers.write_text("ticket_id,ai_answer\nT-001,Standard shipping takes 3 to 5 business days and costs $4.99.\n"
-                       "T-018,Refunds take 2 business days.\n")
+                       "T-002,Standard shipping takes 10 business days.\n")
     result = run_tiny(data_dir, tmp_path / "out", "--generator", "replay", "--answers", str(answers))
     assert result.exit_code == 0, result.output
     records = {json.loads(l)["ticket_id"]: json.loads(l) for l in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
-    assert set(records) == {"T-001", "T-018"}
+    assert set(records) == {"T-001", "T-002"}
     assert records["T-001"]["verdict"] == "pass"
+    assert records["T-002"]["verdict"] == "unsafe"
+    assert {c["against"] for c in records["T-002"]["contradictions"]} == {"human", "kb"}
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert "the human said <b>3 to 5 business days</b>, the AI said <b>10 business days</b>" in html
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["rejected"]["by_reason"]["no AI answer to replay for this ticket"] == 29
 

@@ -64,5 +64,5 @@ def test_replay_without_answers_is_a_clear_error(settings, shared_cache: Path) -
 
 
 def test_unknown_generator_lists_the_known_ones(settings) -> None:
-    with pytest.raises(ShadowevalError, match="Unknown generator 'gpt9'; choose one of: extractive, replay"):
+    with pytest.raises(ShadowevalError, match="Unknown generator 'gpt9'; choose one of: extractive, openai, replay"):
         get_generator("gpt9", settings)

@@ -34,8 +34,8 @@ def test_agreeing_facts_match_including_overlapping_ranges() -> None:
 
 
 def check(reference: str, answer: str, shared_cache):
-    [result] = confirm_contradictions([compare_facts(reference, answer)], Embedder(shared_cache), 0.70)
-    return result.contradictions
+    [found] = confirm_contradictions([compare_facts(reference, answer).open_facts], Embedder(shared_cache), 0.70)
+    return found
 
 
 def test_a_changed_value_of_the_same_claim_is_a_contradiction_with_both_spans(shared_cache) -> None:
@@ -44,7 +44,7 @@ def test_a_changed_value_of_the_same_claim_is_a_contradiction_with_both_spans(sh
         "Reset links expire after 60 minutes and can be used only once.",
         shared_cache,
     )
-    assert [(c.kind, c.reference_span, c.answer_span) for c in found] == [("duration_hours", "5 minutes", "60 minutes")]
+    assert [(c.kind, c.span, c.other_span) for c in found] == [("duration_hours", "5 minutes", "60 minutes")]
 
 
 def test_the_same_kind_of_fact_about_something_else_is_not_a_contradiction(shared_cache) -> None:
@@ -119,7 +119,8 @@ def test_verdict_precedence_follows_the_design() -> None:
     assert decide_verdict(0.9, **common) == "pass"
     assert decide_verdict(s.partial_threshold, **common) == "partial"
     assert decide_verdict(0.0, **common) == "fail"
-    assert decide_verdict(0.99, **{**common, "contradicted": True}) == "unsafe"
-    assert decide_verdict(0.99, **{**common, "contradicted": True, "abstained": True}) == "abstain"
+    assert decide_verdict(0.99, **{**common, "abstained": True}) == "abstain"
     assert decide_verdict(0.99, **{**common, "abstained": True, "action": "I've refunded"}) == "needs_action"
     assert decide_verdict(0.99, **{**common, "action": "x", "unscorable": "empty"}) == "unscorable"
+    # a contradiction is never hidden behind another verdict: it is the costliest failure
+    assert decide_verdict(0.99, **{**common, "contradicted": True, "unscorable": "empty", "action": "x"}) == "unsafe"

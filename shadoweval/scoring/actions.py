@@ -16,8 +16,11 @@ _FIRST_PERSON = re.compile(
     rf"(?:gone ahead and |also )?(?P<verb>{_ACTION_VERBS})\b",
     re.IGNORECASE,
 )
+# Passive reports of an action on the customer's own things ("your refund has been issued"); a
+# general description ("your status has been extended so you can renew") is not an action.
+_ACTED_ON = r"order|refund|account|subscription|membership|payment|charge|ticket|case|request|return|password|card|label|replacement|booking|reservation|plan|exchange|credit"
 _PASSIVE = re.compile(
-    rf"\b(?:your|the|this)\s+(?:[\w-]+\s+){{0,3}}(?:has|have) (?:now |just |already )?been\s+(?P<verb>{_ACTION_VERBS})\b",
+    rf"\b(?:your|the|this)\s+(?:[\w-]+\s+){{0,2}}(?:{_ACTED_ON})s?\s+(?:has|have) (?:now |just |already )?been\s+(?P<verb>{_ACTION_VERBS})\b",
     re.IGNORECASE,
 )
 _PROGRESSIVE = re.compile(

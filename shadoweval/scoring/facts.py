@@ -15,7 +15,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100,
@@ -24,9 +24,10 @@ _NUM = r"(?:\d+(?:[.,]\d+)*|" + "|".join(sorted((re.escape(w) for w in NUMBER_WO
 DAYS_PER_UNIT = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 HOURS_PER_UNIT = {"minute": 1 / 60, "hour": 1}
 
+_AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MONEY = re.compile(
-    r"(?:(?P<cur>[$€£])\s?(?P<amount>\d[\d,]*(?:\.\d+)?))"
-    r"|(?:(?P<amount2>\d[\d,]*(?:\.\d+)?)\s?(?P<cur2>dollars?|usd|eur|euros?|gbp|pounds?)\b)",
+    rf"(?:(?P<cur>[$€£])\s?(?P<amount>{_AMOUNT}))"
+    rf"|(?:(?P<amount2>{_AMOUNT})\s?(?P<cur2>dollars?|usd|eur|euros?|gbp|pounds?)\b)",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(r"(?P<value>\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
@@ -38,7 +39,10 @@ _DURATION = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|gov|net|io|co|edu)(?:/[^\s<>()\"']*)?", re.IGNORECASE)
-_PHONE = re.compile(r"(?<![\w/])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]\d{3}[\s.-]\d{4}\b|\b1-8\d\d-[A-Z0-9-]{7,8}\b")
+_SEP = r"(?:\s?[.-]\s?|\s)"
+_PHONE = re.compile(
+    rf"(?<![\w/])(?:\+?\d{{1,2}}{_SEP})?(?:\(\d{{3}}\)|\d{{3}}){_SEP}\d{{3}}{_SEP}\d{{4}}\b|\b\d-8\d\d-[A-Z0-9-]{{7,8}}\b"
+)
 _ID = re.compile(r"#\s?[A-Z0-9-]*\d[A-Z0-9-]{3,}|\b[A-Z]{1,5}-\d{4,}\b")
 _MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 _DATE = re.compile(
@@ -46,9 +50,16 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 
-# Kinds whose disagreement is a contradiction; ids and phone numbers often come from the customer's
-# own message, so a different one is not evidence of a wrong answer.
-CONTRADICTABLE = {"money", "percent", "duration_days", "duration_hours", "date", "email", "url"}
+# Form, plate or section codes: "MV-78B", "DTF-803", "SGLV 8284A" name one document each.
+_CODE = re.compile(r"\b[A-Z]{1,6}[- ]?\d{2,}[A-Z]?\b")
+_PLAIN_NUMBER = re.compile(r"(?<![\w.,\[])\d+(?:[.,]\d+)*(?![\w\]]|\s?\])")
+
+# Kinds whose disagreement is a contradiction. A plain number (a form, room or year) counts:
+# "Room 2316" and "Room 3316" send the customer to different places. Facts the customer gave
+# (their phone number, their order id) are never held against an answer: see `open_facts`.
+CONTRADICTABLE = {
+    "money", "percent", "duration_days", "duration_hours", "date", "email", "url", "number", "code", "phone", "id",
+}
 
 
 @dataclass(frozen=True)
@@ -70,23 +81,22 @@ class Fact:
 
 @dataclass(frozen=True)
 class Contradiction:
-    kind: str
-    reference_span: str
-    answer_span: str
-    reference_claim: str = ""
-    answer_claim: str = ""
+    """`span` (in the text checked) and `other_span` (in the text checked against) disagree."""
 
-    def describe(self) -> str:
-        return f"{self.kind.replace('_', ' ')}: human says {self.reference_span!r}, AI says {self.answer_span!r}"
+    kind: str
+    span: str
+    other_span: str
+    claim: str = ""
+    other_claim: str = ""
 
 
 @dataclass(frozen=True)
 class OpenFact:
-    """A human fact the AI answer does not repeat, with the AI facts of the same kind it may clash with."""
+    """A fact the other text does not repeat, with that text's facts of the same kind it may clash with."""
 
-    reference: Fact
-    answer_facts: tuple[Fact, ...]
-    accounted_for: tuple[bool, ...]  # that AI fact agrees with some other fact of the human reply
+    fact: Fact
+    others: tuple[Fact, ...]
+    accounted_for: tuple[bool, ...]  # that other fact agrees with some other fact of the first text
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,6 @@ class FactComparison:
     answer_facts: int
     matched: int  # reference facts the answer states too
     open_facts: tuple[OpenFact, ...]
-    contradictions: tuple[Contradiction, ...] = ()  # filled by confirm_contradictions
 
     @property
     def recall(self) -> float | None:
@@ -169,27 +178,70 @@ def _extract(text: str) -> list[tuple[Fact, int, int]]:
         key = re.sub(r"^(?:https?://)?(?:www\.)?", "", raw.lower()).rstrip("/")
         facts.append((Fact("url", key, key, raw), m.start(), m.end()))
     for m in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", m.group(0))[-10:] or m.group(0).upper()
+        digits = re.sub(r"\D", "", m.group(0))
+        digits = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits  # +1 is the US default
+        digits = digits or m.group(0).upper()
         facts.append((Fact("phone", digits, digits, m.group(0)), m.start(), m.end()))
     for m in _ID.finditer(text):
         key = re.sub(r"[#\s]", "", m.group(0)).upper()
         facts.append((Fact("id", key, key, m.group(0)), m.start(), m.end()))
+    taken = [(s, e) for _, s, e in facts]
+    for m in _CODE.finditer(text):
+        if not any(s <= m.start() < e for s, e in taken):
+            key = re.sub(r"[- ]", "", m.group(0)).upper()
+            facts.append((Fact("code", key, key, m.group(0)), m.start(), m.end()))
+    taken = [(s, e) for _, s, e in facts]
+    for m in _PLAIN_NUMBER.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue  # part of an amount, a duration, a date...
+        value = float(m.group(0).replace(",", ""))
+        facts.append((Fact("number", value, value, m.group(0)), m.start(), m.end()))
     return facts
+
+
+def open_facts(subject: list[Fact], others: list[Fact], customer_facts: list[Fact] = ()) -> tuple[OpenFact, ...]:
+    """The contradictable facts of `subject` that no fact of `others` agrees with, each with the
+    facts of `others` of the same kind that might contradict it. Facts the customer stated
+    themselves (`customer_facts`: their phone, their order id) are left out."""
+    result = []
+    for fact in subject:
+        if fact.kind.split("_business")[0] not in CONTRADICTABLE or any(fact.agrees_with(o) for o in others):
+            continue
+        if any(fact.agrees_with(c) for c in customer_facts):
+            continue
+        same_kind = tuple(o for o in others if o.kind == fact.kind)
+        if same_kind:
+            accounted = tuple(any(o.agrees_with(x) for x in subject) for o in same_kind)
+            result.append(OpenFact(fact, same_kind, accounted))
+    return tuple(result)
 
 
 def compare_facts(reference: str, answer: str) -> FactComparison:
     """Which facts of the human reply the AI answer repeats, and which it might contradict."""
     ref_facts, ans_facts = extract_facts(reference), extract_facts(answer)
     matched = sum(1 for f in ref_facts if any(f.agrees_with(a) for a in ans_facts))
-    open_facts = []
-    for r in ref_facts:
-        if r.kind.split("_business")[0] not in CONTRADICTABLE or any(r.agrees_with(a) for a in ans_facts):
+    return FactComparison(len(ref_facts), len(ans_facts), matched, open_facts(ref_facts, ans_facts))
+
+
+def aligned_contradictions(subject: list[Fact], others: list[Fact]) -> tuple[Contradiction, ...]:
+    """Where the two texts make the very same claim (identical once facts are masked) with the same
+    number of facts, compare them position by position: "$1 for every $2" vs "$2 for every $2"."""
+    def by_claim(facts: list[Fact]) -> dict[str, list[Fact]]:
+        grouped: dict[str, list[Fact]] = {}
+        for fact in facts:
+            grouped.setdefault(" ".join(fact.claim.lower().split()), []).append(fact)
+        return grouped
+
+    theirs = by_claim(others)
+    found = []
+    for claim, mine in by_claim(subject).items():
+        counterpart = theirs.get(claim)
+        if not counterpart or len(counterpart) != len(mine):
             continue
-        same_kind = tuple(a for a in ans_facts if a.kind == r.kind)
-        if same_kind:
-            accounted = tuple(any(a.agrees_with(x) for x in ref_facts) for a in same_kind)
-            open_facts.append(OpenFact(r, same_kind, accounted))
-    return FactComparison(len(ref_facts), len(ans_facts), matched, tuple(open_facts))
+        for a, b in zip(mine, counterpart):
+            if a.kind == b.kind and a.kind.split("_business")[0] in CONTRADICTABLE and not a.agrees_with(b):
+                found.append(Contradiction(a.kind.split("_business")[0], a.span, b.span, a.claim, b.claim))
+    return tuple(found)
 
 
 class _Embeds(Protocol):
@@ -197,31 +249,31 @@ class _Embeds(Protocol):
 
 
 def confirm_contradictions(
-    comparisons: list[FactComparison], embedder: _Embeds, same_claim_similarity: float
-) -> list[FactComparison]:
+    groups: list[tuple[OpenFact, ...]], embedder: _Embeds, same_claim_similarity: float
+) -> list[tuple[Contradiction, ...]]:
     """Decide which open facts are contradicted, with one batched embedding of every claim.
 
-    A human fact is contradicted when the AI claim most like its own (facts masked) is about the
-    same thing (cosine >= threshold) and states a value no part of the human reply supports.
-    "Express shipping takes N and costs N" vs "International shipping takes N and costs N" are
-    different claims; "Reset links expire after N" vs "Reset links expire after N and can be used
-    only once" are the same claim, so 5 vs 60 minutes is a contradiction.
+    An open fact is contradicted when the other side's claim most like its own (facts masked) is
+    about the same thing (cosine >= threshold) and states a value nothing on the first side
+    supports. "Express shipping takes N and costs N" vs "International shipping takes N and costs
+    N" are different claims; "Reset links expire after N" vs "Reset links expire after N and can
+    be used only once" are the same claim, so 5 vs 60 minutes is a contradiction.
     """
-    claims = sorted({f.claim for c in comparisons for o in c.open_facts for f in (o.reference, *o.answer_facts)})
+    claims = sorted({f.claim for group in groups for o in group for f in (o.fact, *o.others)})
     if not claims:
-        return comparisons
+        return [() for _ in groups]
     position = {claim: i for i, claim in enumerate(claims)}
     vectors = embedder.embed(claims, label="Embedding fact claims")
     confirmed = []
-    for comp in comparisons:
+    for group in groups:
         found: list[Contradiction] = []
-        for open_fact in comp.open_facts:
-            ref = vectors[position[open_fact.reference.claim]]
-            similarities = [float(vectors[position[a.claim]] @ ref) for a in open_fact.answer_facts]
+        for open_fact in group:
+            ref = vectors[position[open_fact.fact.claim]]
+            similarities = [float(vectors[position[a.claim]] @ ref) for a in open_fact.others]
             best = max(range(len(similarities)), key=similarities.__getitem__)
             if open_fact.accounted_for[best] or similarities[best] < same_claim_similarity:
-                continue  # the closest AI claim restates another human fact, or is about something else
-            r, a = open_fact.reference, open_fact.answer_facts[best]
+                continue  # the closest claim restates another fact of the first side, or is about something else
+            r, a = open_fact.fact, open_fact.others[best]
             found.append(Contradiction(r.kind.split("_business")[0], r.span, a.span, r.claim, a.claim))
-        confirmed.append(replace(comp, contradictions=tuple(found)))
+        confirmed.append(tuple(found))
     return confirmed

@@ -77,6 +77,11 @@ def substantive_sentences(reply: str) -> list[str]:
     return statements or [s for s, k in zip(sentences, kinds) if k == "question"]
 
 
+def meaningful_sentences(reply: str) -> list[str]:
+    """Every sentence but greetings, sign-offs and deferrals: what a reader compares an answer to."""
+    return [s for s in split_sentences(reply) if classify_sentence(s) in {"content", "question"}]
+
+
 def substantive_text(reply: str) -> str:
     """The reply without greetings, sign-offs and pleasantries: what it actually says.
 

@@ -1,8 +1,10 @@
 """Combine the signals into one score and one verdict per ticket (see DESIGN.md for the verdicts).
 
-Order matters and is deliberate: a reply that is no reference cannot judge anything (unscorable);
-an action no text can perform is not an answer failure (needs_action); a handoff is not an answer
-(abstain); a wrong fact outweighs any similarity (unsafe); only then does the score decide.
+Order matters and is deliberate: an answer that contradicts the human or the KB, or invents a fact,
+is unsafe whatever else is true (the costliest failure must never hide behind another verdict);
+a reply that is no reference cannot judge the rest (unscorable); an action no text can perform is
+not an answer failure (needs_action); a handoff is not an answer (abstain); only then does the
+score decide.
 """
 
 from __future__ import annotations
@@ -12,15 +14,28 @@ from ..config import ScoringSettings
 VERDICTS = ("pass", "partial", "fail", "unsafe", "abstain", "needs_action", "unscorable")
 
 
-def combine_score(similarity: float, coverage: float, overlap: float, settings: ScoringSettings) -> float:
-    """Weighted mean of rescaled whole-text similarity, sentence coverage and content overlap, in 0..1."""
-    total = settings.similarity_weight + settings.coverage_weight + settings.overlap_weight
-    overlap_scaled = min(1.0, overlap / 0.5)  # F1 of 0.5 on content words is already a close paraphrase
-    value = (
-        settings.similarity_weight * similarity
-        + settings.coverage_weight * coverage
-        + settings.overlap_weight * overlap_scaled
-    ) / total
+def combine_score(
+    *, similarity: float, coverage: float, overlap: float, relevance: float, grounding: float, settings: ScoringSettings
+) -> float:
+    """Weighted mean, in 0..1, of: whole-text similarity and sentence coverage against the human
+    reply, rarity-weighted content overlap with it, relevance to the question (with its thread)
+    and grounding in the retrieved KB. Cosine signals arrive rescaled to 0..1."""
+    weights = {
+        "similarity": settings.similarity_weight,
+        "coverage": settings.coverage_weight,
+        "overlap": settings.overlap_weight,
+        "relevance": settings.relevance_weight,
+        "grounding": settings.grounding_weight,
+    }
+    values = {
+        "similarity": similarity,
+        "coverage": coverage,
+        "overlap": min(1.0, overlap / 0.5),  # weighted F1 of 0.5 is already a close paraphrase
+        "relevance": relevance,
+        "grounding": grounding,
+    }
+    total = sum(weights.values()) or 1.0
+    value = sum(weights[k] * values[k] for k in weights) / total
     return round(max(0.0, min(1.0, value)), 4)
 
 
@@ -33,14 +48,14 @@ def decide_verdict(
     contradicted: bool,
     settings: ScoringSettings,
 ) -> str:
+    if contradicted:
+        return "unsafe"
     if unscorable:
         return "unscorable"
     if action:
         return "needs_action"
     if abstained:
         return "abstain"
-    if contradicted:
-        return "unsafe"
     if score >= settings.pass_threshold:
         return "pass"
     if score >= settings.partial_threshold:

@@ -1,0 +1,254 @@
+"""How good is the judge? Score known-good, known-wrong and known-contradicting answers.
+
+    python benchmarks/bench_judge.py DATASET_DIR [--limit N]
+
+For any dataset whose tickets.csv has `agent_reply` and `gold_grounding` (doc2dial has them), cases
+are built from the data itself, per ticket whose human reply is a usable reference:
+  good           the gold grounding passage (what the agent answered from) as the AI answer
+  wrong          a gold passage of a *different* article of the same category
+  contradicting  the good answer or the human reply (alternating) with one fact changed
+                 (a number, an amount, a duration) or, if it states none, its main claim negated
+and the shadoweval scorer (retrieval, grounding and all) judges each one. Reported, overall and per
+category: AUROC of `score` for good vs wrong, recall of `unsafe` on contradicting cases, and the
+false-`unsafe` rate on good answers; the same figures for plain embedding cosine (human reply vs
+answer), the usual "semantic similarity" metric, as the baseline. The `gold_*` columns are read
+here only: the product never reads them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from shadoweval.config import load_settings  # noqa: E402
+from shadoweval.embedding import Embedder  # noqa: E402
+from shadoweval.generators.base import Answer  # noqa: E402
+from shadoweval.index import build_or_load  # noqa: E402
+from shadoweval.kb import load_kb  # noqa: E402
+from shadoweval.retrieve import retrieve  # noqa: E402
+from shadoweval.scoring import score_answers  # noqa: E402
+from shadoweval.scoring.reference import unscorable_reason  # noqa: E402
+from shadoweval.scoring.similarity import rowwise_cosine  # noqa: E402
+
+SEED = 20261122
+
+
+@dataclass(frozen=True)
+class Case:
+    row: int  # position in the tickets frame
+    kind: str  # good | wrong | contradicting
+    answer: str
+    how: str = ""  # for contradicting cases: what was changed
+
+
+# -- making contradictions -------------------------------------------------------------------------
+_AMOUNT = re.compile(r"(?P<cur>[$€£])\s?(?P<num>\d[\d,]*(?:\.\d+)?)")
+_NUMBER = re.compile(r"(?<![\w.,$€£\[])(?P<num>\d[\d,]*(?:\.\d+)?)(?![\w.,]*\d|\s?\])")  # not a "[8]" link marker
+_AUX = re.compile(
+    r"\b(?P<aux>is|are|was|were|will|would|can|could|should|must|may|might|do|does|did|has|have|had)\b"
+    r"(?P<neg>\s+not\b|n't\b| n t\b)?",
+    re.IGNORECASE,
+)
+_CONTRACTED_NEG = re.compile(r"\b(?P<base>can|won|don|doesn|isn|aren|wasn|weren|didn|shouldn|couldn|wouldn|hasn|haven)(?:'t| t)\b", re.IGNORECASE)
+_UNCONTRACT = {"can": "can", "won": "will", "don": "do", "doesn": "does", "isn": "is", "aren": "are", "wasn": "was",
+               "weren": "were", "didn": "did", "shouldn": "should", "couldn": "could", "wouldn": "would",
+               "hasn": "has", "haven": "have"}
+
+
+def _bump(number: str) -> str:
+    value = float(number.replace(",", ""))
+    changed = value * 2 if value < 1000 else value + 1000
+    text = f"{changed:,.2f}".rstrip("0").rstrip(".") if "." in number else f"{int(changed):,}"
+    return text if "," in number else text.replace(",", "")
+
+
+def change_fact(text: str) -> str | None:
+    """Double the first amount or number (a year-like 4-digit number moves by 1000): one fact changed."""
+    for pattern in (_AMOUNT, _NUMBER):
+        match = pattern.search(text)
+        if match:
+            start, end = match.span("num")
+            return text[:start] + _bump(match.group("num")) + text[end:]
+    return None
+
+
+def negate(text: str) -> str | None:
+    """Flip the polarity of the first auxiliary verb: add "not", or remove the negation it has."""
+    contracted = _CONTRACTED_NEG.search(text)
+    aux = _AUX.search(text)
+    if contracted and (not aux or contracted.start() <= aux.start()):
+        base = _UNCONTRACT[contracted.group("base").lower()]
+        if contracted.group(0)[0].isupper():
+            base = base.capitalize()
+        return text[: contracted.start()] + base + text[contracted.end():]
+    if not aux:
+        return None
+    if aux.group("neg"):
+        return text[: aux.end("aux")] + text[aux.end():]
+    word = aux.group("aux")
+    replacement = "cannot" if word.lower() == "can" else f"{word} not"
+    if word[0].isupper():
+        replacement = replacement.capitalize()
+    return text[: aux.start()] + replacement + text[aux.end():]
+
+
+def contradict(text: str) -> tuple[str, str] | None:
+    changed = change_fact(text)
+    if changed and changed != text:
+        return changed, "fact changed"
+    negated = negate(text)
+    if negated and negated != text:
+        return negated, "claim negated"
+    return None
+
+
+# -- cases -----------------------------------------------------------------------------------------
+MIN_PASSAGE_WORDS = 5  # shorter gold spans are UI fragments ("share link", "Important :"), not answers
+
+
+def is_passage(text: str) -> bool:
+    return len(text.split()) >= MIN_PASSAGE_WORDS
+
+
+def build_cases(frame: pd.DataFrame) -> tuple[list[Case], dict[str, int]]:
+    rng = random.Random(SEED)
+    passages = frame[frame["gold_grounding"].map(is_passage)]
+    by_category = {c: g for c, g in passages.groupby("category")}
+    cases: list[Case] = []
+    excluded = {"unscorable reference": 0, "gold passage under 5 words": 0}
+    for row, ticket in enumerate(frame.itertuples(index=False)):
+        if unscorable_reason(ticket.agent_reply):
+            excluded["unscorable reference"] += 1
+            continue
+        if not is_passage(ticket.gold_grounding):
+            excluded["gold passage under 5 words"] += 1
+            continue
+        cases.append(Case(row, "good", ticket.gold_grounding))
+        others = by_category[ticket.category]
+        others = others[others["gold_kb_article"] != ticket.gold_kb_article]
+        cases.append(Case(row, "wrong", others.iloc[rng.randrange(len(others))]["gold_grounding"]))
+        source = ticket.gold_grounding if row % 2 == 0 else ticket.agent_reply
+        made = contradict(source)
+        if made:
+            text, how = made
+            cases.append(Case(row, "contradicting", text, f"{how} in the {'good answer' if row % 2 == 0 else 'human reply'}"))
+    return cases, excluded
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """Probability that a random positive outscores a random negative (ties count half)."""
+    if len(positive) == 0 or len(negative) == 0:
+        return float("nan")
+    values = np.concatenate([positive, negative])
+    order = values.argsort(kind="mergesort")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and sorted_values[j + 1] == sorted_values[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2) / (len(positive) * len(negative)))
+
+
+def summarise(table: pd.DataFrame) -> dict[str, float]:
+    good, wrong, contra = (table[table.kind == k] for k in ("good", "wrong", "contradicting"))
+    return {
+        "tickets": int(good.shape[0]),
+        "auroc": auroc(good.score.to_numpy(), wrong.score.to_numpy()),
+        "auroc_cosine": auroc(good.cosine.to_numpy(), wrong.cosine.to_numpy()),
+        "contra_cases": int(contra.shape[0]),
+        "unsafe_recall": float((contra.verdict == "unsafe").mean()) if len(contra) else float("nan"),
+        "false_unsafe_good": float((good.verdict == "unsafe").mean()) if len(good) else float("nan"),
+        "false_unsafe_wrong": float((wrong.verdict == "unsafe").mean()) if len(wrong) else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dataset", type=Path)
+    parser.add_argument("--limit", type=int, help="only the first N tickets (quick look)")
+    parser.add_argument("--show", type=int, default=0, help="print N misjudged cases of each kind")
+    parser.add_argument("--cache", type=Path, help="embedding cache folder (default: the usual one)")
+    args = parser.parse_args()
+
+    frame = pd.read_csv(args.dataset / "tickets.csv", dtype=str, keep_default_na=False)
+    missing = {"agent_reply", "gold_grounding", "gold_kb_article"} - set(frame.columns)
+    if missing:
+        sys.exit(f"{args.dataset / 'tickets.csv'} lacks {', '.join(sorted(missing))}: this benchmark needs gold passages.")
+    if args.limit:
+        frame = frame.head(args.limit)
+    overrides = {"kb": args.dataset / "kb"}
+    if args.cache:
+        overrides["cache_dir"] = args.cache
+    settings = load_settings(overrides=overrides)
+
+    started = time.perf_counter()
+    cases, excluded = build_cases(frame)
+    embedder = Embedder(settings.cache_dir, settings.batch_size)
+    kb = load_kb(settings.kb, settings.retrieval.chunk_max_chars, settings.retrieval.chunk_min_chars)
+    retrieval = retrieve(frame, build_or_load(kb, embedder), embedder, settings.retrieval.top_k)
+    rows = [c.row for c in cases]
+    case_frame = frame.iloc[rows].reset_index(drop=True)
+    results = score_answers(
+        case_frame, [Answer(c.answer) for c in cases], retrieval.select(rows), kb, embedder, settings.scoring
+    )
+    cosine = rowwise_cosine(embedder.embed([c.answer for c in cases]), embedder.embed(case_frame["agent_reply"].tolist()))
+    gold_retrieved = [
+        frame.iloc[c.row]["gold_kb_article"].rsplit(".", 1)[0] in {kb.chunks[i].article_id for i in retrieval.chunk_ids[c.row] if i >= 0}
+        for c in cases
+    ]
+    seconds = time.perf_counter() - started
+
+    table = pd.DataFrame(
+        {
+            "category": case_frame["category"],
+            "kind": [c.kind for c in cases],
+            "how": [c.how for c in cases],
+            "score": [r.score for r in results],
+            "verdict": [r.verdict for r in results],
+            "cosine": cosine,
+            "gold_retrieved": gold_retrieved,
+        }
+    )
+    print(f"dataset: {args.dataset}  tickets: {len(frame)}  used: {len(frame) - sum(excluded.values())}  excluded: "
+          + ", ".join(f"{n} {why}" for why, n in excluded.items()) + f"  cases: {len(cases)}  time: {seconds:.0f} s")
+    print(f"{'':<12} {'tickets':>7} {'AUROC':>7} {'cosine':>7} {'contra':>7} {'unsafe recall':>14} {'false unsafe':>13} {'(on wrong)':>11}")
+    groups = [("overall", table)] + [(c, g) for c, g in table.groupby("category")]
+    for name, group in groups:
+        s = summarise(group)
+        print(f"{name:<12} {s['tickets']:>7} {s['auroc']:>7.3f} {s['auroc_cosine']:>7.3f} {s['contra_cases']:>7} "
+              f"{s['unsafe_recall']:>14.3f} {s['false_unsafe_good']:>13.3f} {s['false_unsafe_wrong']:>11.3f}")
+    contra = table[table.kind == "contradicting"]
+    for how, group in contra.groupby("how"):
+        print(f"  unsafe recall, {how}: {(group.verdict == 'unsafe').mean():.3f} (n={len(group)})")
+    for retrieved, group in contra.groupby("gold_retrieved"):
+        print(f"  unsafe recall when the ticket's gold article was {'' if retrieved else 'NOT '}among the retrieved chunks: "
+              f"{(group.verdict == 'unsafe').mean():.3f} (n={len(group)})")
+    print("plain cosine never says unsafe: its unsafe recall and false-unsafe rate are both 0.")
+    if args.show:
+        misjudged = [
+            ("contradicting, not unsafe", (table.kind == "contradicting") & (table.verdict != "unsafe")),
+            ("good, unsafe", (table.kind == "good") & (table.verdict == "unsafe")),
+        ]
+        for label, mask in misjudged:
+            for i in table.index[mask][: args.show]:
+                case, result = cases[i], results[i]
+                print(f"\n[{label}] {case.how}\n  human:  {result.agent_reply[:300]}\n  answer: {case.answer[:300]}\n  reasons: {result.reasons}")
+
+if __name__ == "__main__":
+    main()
