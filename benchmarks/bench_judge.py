@@ -240,6 +240,13 @@ def main() -> None:
         print(f"  unsafe recall when the ticket's gold article was {'' if retrieved else 'NOT '}among the retrieved chunks: "
               f"{(group.verdict == 'unsafe').mean():.3f} (n={len(group)})")
     print("plain cosine never says unsafe: its unsafe recall and false-unsafe rate are both 0.")
+    good, wrong = table[table.kind == "good"], table[table.kind == "wrong"]
+    for name, threshold in (("pass", settings.scoring.pass_threshold), ("partial", settings.scoring.partial_threshold)):
+        print(f"score >= {name}_threshold {threshold:.2f}: {(good.score >= threshold).mean():.1%} of good answers, "
+              f"{(wrong.score >= threshold).mean():.1%} of wrong ones")
+    for q in (0.05, 0.10, 0.20):
+        print(f"  {q:.0%} of good answers score below {good.score.quantile(q):.3f}; "
+              f"{1 - q:.0%} of wrong ones score below {wrong.score.quantile(1 - q):.3f}")
     if args.show:
         misjudged = [
             ("contradicting, not unsafe", (table.kind == "contradicting") & (table.verdict != "unsafe")),

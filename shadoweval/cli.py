@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,6 +37,14 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail("Ran out of memory; try a smaller export or a lower batch_size.", EXIT_BACKEND)
         except OSError as exc:
             _fail(f"{exc.strerror or exc} ({exc.filename or 'file system'}); check paths and permissions.", EXIT_BACKEND)
+        except Exception as exc:  # a bug: still one line, with the way to see more
+            if os.environ.get("SHADOWEVAL_DEBUG"):
+                raise
+            _fail(
+                f"Unexpected internal error ({type(exc).__name__}: {exc}); rerun with SHADOWEVAL_DEBUG=1 "
+                "to see the traceback, and please report it.",
+                EXIT_BACKEND,
+            )
 
     return wrapper
 

@@ -28,6 +28,11 @@ def test_facts_of_every_kind_are_extracted_and_normalised() -> None:
     assert not any(f.kind == "url" and "shop.com" == f.low for f in facts)  # an email's domain is not a URL
 
 
+def test_version_strings_and_link_markers_are_not_numbers() -> None:
+    facts = extract_facts("Update the kettle to firmware 2.4.1, see [7], then wait 1,220 seconds or 3.5 hours.")
+    assert [(f.kind, f.low) for f in facts if f.kind == "number"] == [("number", 1220.0)]
+
+
 def test_agreeing_facts_match_including_overlapping_ranges() -> None:
     comparison = compare_facts("Refunds arrive within 7 business days.", "Refunds take 5 to 7 business days.")
     assert comparison.matched == 1 and comparison.open_facts == ()

@@ -46,6 +46,8 @@ class TicketResult:
     customer_message: str = ""
     agent_reply: str = ""
     created_at: str = ""
+    usage: dict[str, int] = field(default_factory=dict)  # tokens the generator used for this answer
+    cost_usd: float = 0.0  # what producing this answer cost (0 for extractive, replay, local models)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,8 @@ class TicketResult:
             "contradictions": self.contradictions,
             "customer_message": self.customer_message,
             "agent_reply": self.agent_reply,
+            "usage": self.usage,
+            "cost_usd": round(self.cost_usd, 6),
         }
 
 
@@ -186,6 +190,8 @@ def score_answers(
                 customer_message=ticket.customer_message,
                 agent_reply=row.reply,
                 created_at=getattr(ticket, "created_at", "") or "",
+                usage=dict(answer.usage),
+                cost_usd=answer.cost_usd,
             )
         )
     return results

@@ -52,7 +52,7 @@ _DATE = re.compile(
 
 # Form, plate or section codes: "MV-78B", "DTF-803", "SGLV 8284A" name one document each.
 _CODE = re.compile(r"\b[A-Z]{1,6}[- ]?\d{2,}[A-Z]?\b")
-_PLAIN_NUMBER = re.compile(r"(?<![\w.,\[])\d+(?:[.,]\d+)*(?![\w\]]|\s?\])")
+_PLAIN_NUMBER = re.compile(rf"(?<![\w.,\[])(?:{_AMOUNT})(?![\w\]]|\.\d|\s?\])")
 
 # Kinds whose disagreement is a contradiction. A plain number (a form, room or year) counts:
 # "Room 2316" and "Room 3316" send the customer to different places. Facts the customer gave
@@ -109,6 +109,14 @@ class FactComparison:
     @property
     def recall(self) -> float | None:
         return None if self.reference_facts == 0 else self.matched / self.reference_facts
+
+
+def to_number(text: str) -> float | None:
+    """'1,220' -> 1220.0; None for what is not one number ('2.4.1', a version)."""
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
 
 
 def _number(token: str) -> float:
@@ -194,8 +202,9 @@ def _extract(text: str) -> list[tuple[Fact, int, int]]:
     for m in _PLAIN_NUMBER.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue  # part of an amount, a duration, a date...
-        value = float(m.group(0).replace(",", ""))
-        facts.append((Fact("number", value, value, m.group(0)), m.start(), m.end()))
+        value = to_number(m.group(0))
+        if value is not None:
+            facts.append((Fact("number", value, value, m.group(0)), m.start(), m.end()))
     return facts
 
 

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from .facts import CONTRADICTABLE, Fact
+from .facts import CONTRADICTABLE, Fact, to_number
 
 
 def grounding(answer_sentences: list[str], kb_sentences: list[str], vectors: dict[str, np.ndarray], threshold: float) -> tuple[float, float]:
@@ -31,7 +31,13 @@ _ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 def numbers_in(text: str) -> set[float]:
     """Every number written in `text`, however it is embedded ("1-877-827-3702", "Post-9/11")."""
-    return {float(n.replace(",", "")) for n in _ANY_NUMBER.findall(text or "")}
+    values = set()
+    for token in _ANY_NUMBER.findall(text or ""):
+        for part in (token, *re.split(r"[.,]", token)):  # "2.4.1" holds 2, 4 and 1
+            value = to_number(part)
+            if value is not None:
+                values.add(value)
+    return values
 
 
 def unsupported_facts(answer_facts: list[Fact], supporting: list[Fact], supporting_numbers: set[float]) -> list[Fact]:
