@@ -180,3 +180,33 @@ def cache_clear(config_file: Path | None, yes: bool) -> None:
         click.confirm(f"Delete {root}?", abort=True)
     shutil.rmtree(root)
     click.echo(f"Cleared {root}")
+
+
+@main.command("review-sample")
+@click.argument("report", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("review.csv"), show_default=True, help="CSV to write.")
+@click.option("--per-category", type=click.IntRange(min=2), default=20, show_default=True, help="Tickets per category.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Change it for a different sample.")
+@user_errors
+def review_sample(report: Path, out: Path, per_category: int, seed: int) -> None:
+    """Write a sample of REPORT's tickets for people to label (fill in human_verdict)."""
+    from .calibration import read_results, sample_for_review, write_review_sample
+
+    rows = sample_for_review(read_results(report), per_category, seed)
+    write_review_sample(rows, out)
+    click.echo(f"Wrote {len(rows)} tickets to {out}. Fill in human_verdict for each, then run: shadoweval review-agreement {out}")
+
+
+@main.command("review-agreement")
+@click.argument("labelled", type=click.Path(path_type=Path))
+@user_errors
+def review_agreement(labelled: Path) -> None:
+    """How often the tool's verdicts agree with people's labels in LABELLED, per category."""
+    from .calibration import agreement, read_labels
+
+    rows = agreement(read_labels(labelled))
+    width = max(len(r.category) for r in rows)
+    click.echo(f"{'category':<{width}}  labelled  accuracy  kappa")
+    for r in rows:
+        kappa = "   –" if r.kappa is None else f"{r.kappa:5.2f}"
+        click.echo(f"{r.category:<{width}}  {r.labelled:>8}  {r.accuracy:>8.0%}  {kappa}")

@@ -18,6 +18,8 @@ _PLEASANTRY = re.compile(
     r"|(?:you'?re|you are) (?:very |most )?welcome[^.!?]{0,30}[.!?]?"
     r"|(?:i'?m |i am )?(?:so |very |really )?(?:sorry|apologi[sz]e)[^.!?]{0,60}(?:inconvenience|trouble|frustration|wait|delay|hear that)[^.!?]{0,20}[.!?]?"
     r"|(?:i'?m |i am |we'?re |we are )?(?:happy|glad) to help[^.!?]{0,40}[.!?]?"
+    r"|(?:sure[,!]? )?(?:i|we)(?:'d| would|'ll| will| can| could)? (?:be (?:happy|glad|pleased) to |gladly )?(?:help|assist)(?: you)?"
+    r"(?: with (?:that|this|it|your (?:question|request|inquiry)))?[.!]?"
     r"|(?:have|enjoy) a (?:great|nice|good|wonderful) (?:day|evening|weekend|one)[^.!?]{0,20}[.!?]?"
     r"|(?:best|kind|warm)?\s*(?:regards|wishes|best|cheers|sincerely)\b.{0,60}"
     r"|(?:(?:please )?let (?:me|us) know if (?:there(?:'s| is) |you (?:have|need) )?|is there )?anything else (?:i|we) can (?:help|do|assist)[^.!?]{0,30}[.!?]?"
