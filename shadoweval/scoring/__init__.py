@@ -21,7 +21,7 @@ from ..text import split_sentences
 from ..tickets import parse_history
 from .abstention import is_abstention
 from .actions import detect_action
-from .facts import Contradiction, Fact, aligned_contradictions, compare_facts, confirm_contradictions, extract_facts, open_facts
+from .facts import Contradiction, Fact, aligned_contradictions, confirm_contradictions, extract_facts, fact_recall, open_facts
 from .grounding import grounding, numbers_in, unsupported_facts
 from .overlap import WordWeights, content_f1
 from .polarity import Claim, claim_of, could_contradict, negations_kept, polarity_flip, yes_no
@@ -115,6 +115,9 @@ def score_answers(
     ]
     polarity = _polarity_clashes(rows, embedder, vectors, settings)
 
+    def scaled(value: float) -> float:
+        return float(rescale(np.array([value]), settings.similarity_floor, settings.similarity_ceiling)[0])
+
     results = []
     for i, ticket in enumerate(tickets.itertuples(index=False)):
         row, answer = rows[i], answers[i]
@@ -138,8 +141,6 @@ def score_answers(
 
         overlap = content_f1(references[i], answer.text, word_weights)
         grounded_mean, grounded_share = grounding(row.answer_sentences, row.kb_sentences, vectors, settings.grounded_similarity)
-        def scaled(value: float) -> float:
-            return float(rescale(np.array([value]), settings.similarity_floor, settings.similarity_ceiling)[0])
 
         unscorable = unscorable_reason(row.reply)
         action = detect_action(row.reply)
@@ -162,7 +163,7 @@ def score_answers(
         if abstained:
             reasons.append("the AI handed the ticket off instead of answering")
         reasons.extend(findings.describe())
-        comparison_recall = compare_facts(row.reply, answer.text).recall
+        recall = fact_recall(row.reply_facts, row.answer_facts)
         metrics = {
             "similarity": round(float(cosine[i]), 4),
             "coverage": round(float(coverage[i]), 4),
@@ -170,7 +171,7 @@ def score_answers(
             "relevance": round(float(relevance[i]), 4),
             "grounding": round(grounded_mean, 4),
             "grounded_share": round(grounded_share, 4),
-            "fact_recall": None if comparison_recall is None else round(comparison_recall, 4),
+            "fact_recall": None if recall is None else round(recall, 4),
             "facts_in_reply": len(row.reply_facts),
             "contradictions": len(findings.contradictions),
             "reference_conflicts": len(findings.reference_conflicts),

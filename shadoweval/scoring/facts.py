@@ -225,6 +225,13 @@ def open_facts(subject: list[Fact], others: list[Fact], customer_facts: list[Fac
     return tuple(result)
 
 
+def fact_recall(reference: list[Fact], answer: list[Fact]) -> float | None:
+    """Share of the reference's facts that the answer states too (None when it states none)."""
+    if not reference:
+        return None
+    return sum(1 for f in reference if any(f.agrees_with(a) for a in answer)) / len(reference)
+
+
 def compare_facts(reference: str, answer: str) -> FactComparison:
     """Which facts of the human reply the AI answer repeats, and which it might contradict."""
     ref_facts, ans_facts = extract_facts(reference), extract_facts(answer)
