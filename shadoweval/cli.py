@@ -68,6 +68,10 @@ def main() -> None:
 @click.option("--dry-run", is_flag=True, help="For --generator openai: print the requests, tokens and cost a run would need; send nothing.")
 @click.option("--max-cost", type=float, help="For --generator openai: stop sending requests at this many USD (cached answers are free).")
 @click.option("--redact-report", is_flag=True, help="Replace personal data (emails, phones, cards, IBANs, redact.patterns) in the reports too.")
+@click.option("--gate", "gate_run", is_flag=True, help="Exit 1 when a live category is not ready or has regressed against --baseline.")
+@click.option("--live", multiple=True, metavar="CATEGORY", help="A category already handled by the AI (repeatable or comma-separated); replaces policy.live_categories.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="An earlier run's summary.json: flag categories that regressed against it.")
+@click.option("--report-only", is_flag=True, help="Evaluate and report the gate like --gate, but always exit 0.")
 @user_errors
 def run(
     tickets: Path,
@@ -82,8 +86,13 @@ def run(
     dry_run: bool = False,
     max_cost: float | None = None,
     redact_report: bool = False,
+    gate_run: bool = False,
+    live: tuple[str, ...] = (),
+    baseline: Path | None = None,
+    report_only: bool = False,
 ) -> None:
     """Evaluate TICKETS (a CSV export) and write the readiness report."""
+    from .gate import parse_live
     from .pipeline import run as run_pipeline
     from .progress import terminal_progress
 
@@ -96,6 +105,8 @@ def run(
         overrides["openai"] = {"max_cost": max_cost}
     if redact_report:
         overrides["redact"] = {"report": True}
+    if live:
+        overrides["policy"] = {"live_categories": parse_live(live)}
     settings = load_settings(config_file, overrides)
     if answers and settings.generator != "replay":
         raise ShadowevalError("--answers only applies to the replay generator; add --generator replay.")
@@ -106,9 +117,75 @@ def run(
     if dry_run:
         _print_dry_run(tickets, settings)
         return
-    result = run_pipeline(tickets, settings, progress=terminal_progress())
+    result = run_pipeline(tickets, settings, progress=terminal_progress(), baseline=baseline)
     _print_outcome(result)
+    _warn_unknown_policy_names(settings.policy, [d.category for d in result.decisions])
     _print_generation(result.stats.generation)
+    if gate_run or report_only:
+        markdown = (result.out_dir / "summary.md").read_text(encoding="utf-8")
+        _enforce_gate(result.gate, markdown, report_only)
+
+
+@main.command()
+@click.argument("summary_json", type=click.Path(path_type=Path))
+@click.option("--live", multiple=True, metavar="CATEGORY", help="A category already handled by the AI (repeatable or comma-separated). Default: policy.live_categories, else the live categories the summary recorded.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="An earlier run's summary.json to check regressions against (default: the comparison the summary recorded, if any).")
+@click.option("--report-only", is_flag=True, help="Report the gate but always exit 0.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML config file for policy.live_categories (default: ./shadoweval.toml or [tool.shadoweval] in ./pyproject.toml).")
+@user_errors
+def gate(summary_json: Path, live: tuple[str, ...], baseline: Path | None, report_only: bool, config_file: Path | None) -> None:
+    """Gate an existing SUMMARY_JSON: exit 1 when a live category is not ready or has regressed.
+
+    The decisions are the ones the run recorded; only which categories are live and the regression
+    check are evaluated again, so no model or tickets file is needed.
+    """
+    from .gate import parse_live, regate_summary
+
+    live_names = parse_live(live) or load_settings(config_file).policy.live_categories or None
+    regated = regate_summary(summary_json, live_names, baseline)
+    _print_decisions(regated.decisions)
+    _enforce_gate(regated.gate, regated.markdown, report_only)
+
+
+def _print_decisions(decisions: list[Any]) -> None:
+    width = max((len(d.category) for d in decisions), default=8)
+    for d in decisions:
+        rate = "   –" if d.pass_rate is None else f"{d.pass_rate:4.0%} [{d.pass_rate_ci[0]:.0%}, {d.pass_rate_ci[1]:.0%}]"
+        click.echo(f"  {d.category:<{width}}  {d.decision:<17}  n={d.scored:<4}  pass {rate}")
+
+
+def _warn_unknown_policy_names(policy: Any, categories: list[str]) -> None:
+    """A typo in policy.blocked or an override would silently not apply: say so."""
+    from .policy import unknown_categories
+
+    unknown = unknown_categories(policy, categories)
+    if unknown:
+        click.echo(
+            f"Note: the policy names categories this run does not have: {', '.join(unknown)}; "
+            "check policy.blocked, policy.category_tiers and policy.categories for typos.",
+            err=True,
+        )
+
+
+def _enforce_gate(gate_result: Any, markdown: str, report_only: bool) -> None:
+    """Print the gate's outcome (and GitHub Actions outputs); exit 1 when it failed, unless report-only."""
+    from .gate import github_outputs
+
+    if not gate_result.live:
+        click.echo("Gate: no live categories, nothing to gate (set policy.live_categories or --live).")
+    elif gate_result.passed:
+        click.echo(f"Gate: passed; live categories ready and not regressed: {', '.join(gate_result.live)}.")
+    else:
+        click.echo(f"Gate: FAILED; {len(gate_result.failing)} of {len(gate_result.live)} live categories fail:")
+        for category, reasons in sorted(gate_result.failing.items()):
+            click.echo(f"  {category}: {'; '.join(reasons)}")
+    for line in github_outputs(gate_result, markdown, os.environ, report_only):
+        click.echo(line)
+    if not gate_result.passed:
+        if report_only:
+            click.echo("(--report-only: exiting 0 although the gate failed.)")
+        else:
+            sys.exit(EXIT_GATE_FAILED)
 
 
 def _print_dry_run(tickets: Path, settings: Any) -> None:
@@ -139,10 +216,7 @@ def _print_generation(stats: dict[str, Any]) -> None:
 
 
 def _print_outcome(result: Any) -> None:
-    width = max((len(d.category) for d in result.decisions), default=8)
-    for d in result.decisions:
-        rate = "   –" if d.pass_rate is None else f"{d.pass_rate:4.0%} [{d.pass_rate_ci[0]:.0%}, {d.pass_rate_ci[1]:.0%}]"
-        click.echo(f"  {d.category:<{width}}  {d.decision:<17}  n={d.scored:<4}  pass {rate}")
+    _print_decisions(result.decisions)
     if result.rejected:
         click.echo(f"  {len(result.rejected)} row(s) were not evaluated; see 'Rows not evaluated' in the report.")
     click.echo(f"Report: {result.out_dir / 'index.html'}")

@@ -63,9 +63,38 @@ class ScoringSettings:
 
 @dataclass(frozen=True)
 class PolicySettings:
+    """Cutover rules (shadoweval/policy.py resolves them per category: defaults < tier < category)."""
+
     min_tickets: int = 30
     target_pass_rate: float = 0.80
+    max_unsafe_rate: float = 0.05
+    max_needs_action: float = 0.20
     confidence: float = 0.95
+    blocked: tuple[str, ...] = ()  # stay with humans whatever their score (cancellations, complaints, legal)
+    live_categories: tuple[str, ...] = ()  # already cut over: the gate fails when one is not ready or regressed
+    category_tiers: Mapping[str, str] = field(default_factory=dict)  # category = tier name
+    tiers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # tier name = {rule = value}
+    categories: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # category = {rule = value}
+
+    def __post_init__(self) -> None:
+        from .policy import normalise_policy  # keeps the rule checks next to the rules
+
+        for name, value in normalise_policy(self).items():
+            object.__setattr__(self, name, value)
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """What a ticket costs each way, for the projected savings of a cutover (shadoweval/roi.py)."""
+
+    human_per_ticket: float = 5.50  # a typical fully loaded offshore cost per ticket, USD
+    ai_per_ticket: float = 0.50  # model, tooling and the human review of escalations, USD
+    monthly_volume: Mapping[str, float] = field(default_factory=dict)  # category = tickets per month
+
+    def __post_init__(self) -> None:
+        from .roi import validate_cost
+
+        validate_cost(self)
 
 
 @dataclass(frozen=True)
@@ -127,6 +156,7 @@ class Settings:
     extractive: ExtractiveSettings = field(default_factory=ExtractiveSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    cost: CostSettings = field(default_factory=CostSettings)
     openai: OpenAISettings = field(default_factory=OpenAISettings)
     redact: RedactSettings = field(default_factory=RedactSettings)
 
@@ -147,7 +177,7 @@ class Settings:
         return data
 
 
-SECTIONS = {"retrieval", "extractive", "scoring", "policy", "openai", "redact"}
+SECTIONS = {"retrieval", "extractive", "scoring", "policy", "cost", "openai", "redact"}
 PATH_KEYS = {"kb", "out", "cache_dir", "answers"}
 SECTION_PATH_KEYS = {"openai.prompt_template"}
 # The OpenAI SDK's own variables, so an existing setup works; the config file and SHADOWEVAL_OPENAI_* win.
@@ -297,14 +327,20 @@ def _coerce(value: Any, target: type, key: str, source: str) -> Any:
             raise ValueError(value)
         if target is int and isinstance(value, float) and not value.is_integer():
             raise ValueError(value)
+        if target is tuple:  # a list of names; from the environment or --live as "a,b"
+            if isinstance(value, str):
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValueError(value)
         if target is dict and isinstance(value, str):  # a table from the environment, as JSON
             value = json.loads(value)
             if not isinstance(value, dict):
                 raise ValueError(value)
         return target(value)
     except (TypeError, ValueError):
+        kind = "list of names" if target is tuple else target.__name__
         raise ConfigError(
-            f"Setting {key} in {source} must be a {target.__name__}, got {value!r}; fix the value and run again."
+            f"Setting {key} in {source} must be a {kind}, got {value!r}; fix the value and run again."
         ) from None
 
 

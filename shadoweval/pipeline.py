@@ -12,13 +12,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from .baseline import Regression, baseline_info, compare, read_summary
 from .config import Settings
 from .decide import CategoryDecision, decide_categories
 from .embedding import Embedder, EmbeddingStats
+from .gate import GateResult, evaluate_gate
 from .generators import GenerationContext, get_generator
 from .index import build_or_load
 from .kb import load_kb
 from .retrieve import retrieve
+from .roi import CutoverPlan, plan_cutover
 from .scoring import TicketResult, score_answers
 from .tickets import RejectedRow, load_tickets
 
@@ -30,6 +33,7 @@ class RunStats:
     index_built: bool = False
     embedding: EmbeddingStats = field(default_factory=EmbeddingStats)
     seconds: dict[str, float] = field(default_factory=dict)
+    embedding_seconds: dict[str, float] = field(default_factory=dict)  # of each stage's time, spent embedding
     generation: dict[str, Any] = field(default_factory=dict)  # requests sent, cache hits, cost (LLM generators)
 
 
@@ -42,6 +46,9 @@ class RunResult:
     total_rows: int
     summary: dict[str, Any]
     stats: RunStats
+    gate: GateResult | None = None  # live categories that fail, and why
+    regressions: dict[str, Regression] | None = None  # per category, when a baseline was given
+    cutover: CutoverPlan | None = None  # volumes, savings and the recommended order
 
 
 class _Timer:
@@ -52,11 +59,17 @@ class _Timer:
         self.name = name
         return self
 
+    def _embedding_time(self) -> float:
+        return self.stats.embedding.seconds_model_load + self.stats.embedding.seconds_encoding
+
     def __enter__(self) -> None:
         self.started = time.perf_counter()
+        self.embedding_started = self._embedding_time()
 
     def __exit__(self, *exc: object) -> None:
         self.stats.seconds[self.name] = self.stats.seconds.get(self.name, 0.0) + time.perf_counter() - self.started
+        spent = self._embedding_time() - self.embedding_started
+        self.stats.embedding_seconds[self.name] = self.stats.embedding_seconds.get(self.name, 0.0) + spent
 
 
 def default_out_dir(tickets_path: Path, now: datetime | None = None) -> Path:
@@ -75,8 +88,12 @@ def run(
     settings: Settings | None = None,
     progress: ProgressFactory | None = None,
     record_embedded_texts: bool = False,
+    baseline: Path | str | None = None,
 ) -> RunResult:
-    """Run the whole shadow evaluation and write every report; returns what it wrote and measured."""
+    """Run the whole shadow evaluation and write every report; returns what it wrote and measured.
+
+    `baseline` is an earlier run's summary.json: regressions against it are flagged per category.
+    """
     from .report import write_reports  # keeps jinja2 off the import path of `shadoweval --help`
 
     settings = settings or Settings()
@@ -85,6 +102,7 @@ def run(
     timer = _Timer(stats)
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
+    baseline_summary = read_summary(Path(baseline)) if baseline is not None else None  # fail before the slow part
 
     with timer("load_tickets"):
         tickets = load_tickets(tickets_path, settings.columns, settings.encoding)
@@ -120,6 +138,10 @@ def run(
         embedder.close()
     with timer("decide"):
         decisions = decide_categories(results, settings.policy)
+        regressions = compare(decisions, baseline_summary) if baseline_summary is not None else None
+        baseline_id = baseline_info(baseline_summary, Path(baseline)) if baseline_summary is not None else None  # type: ignore[arg-type]
+        gate = evaluate_gate(decisions, settings.policy.live_categories, regressions, baseline_id)
+        cutover = plan_cutover(decisions, results, settings.cost)
     rejected.sort(key=lambda r: r.row_number)
 
     out_dir = Path(settings.out) if settings.out else default_out_dir(tickets_path)
@@ -131,6 +153,9 @@ def run(
         total_rows=tickets.total_rows,
         summary={},
         stats=stats,
+        gate=gate,
+        regressions=regressions,
+        cutover=cutover,
     )
     if settings.redact.report:  # --redact-report: no personal data in the HTML and JSON outputs
         from .redact import redact_results
@@ -145,6 +170,7 @@ def run(
             generator=generator.describe(),
             model_id=embedder.model_id,
             started_at=started_at,
+            baseline_path=Path(baseline) if baseline is not None else None,
         )
     stats.seconds["total"] = time.perf_counter() - started
     return result

@@ -22,7 +22,7 @@ def write_reports(run: "RunResult", **manifest_inputs: Any) -> dict[str, Any]:
     summary = build_summary(run, **manifest_inputs)
     write_json(out / "summary.json", summary)
     write_results_jsonl(out / "results.jsonl", run)
-    write_junit(out / "junit.xml", run.decisions)
+    write_junit(out / "junit.xml", run.decisions, run.gate)
     (out / "summary.md").write_text(render_markdown(summary), encoding="utf-8")
     (out / "index.html").write_text(render_html(summary, run), encoding="utf-8")
     return summary

@@ -33,6 +33,8 @@ def _environment() -> Environment:
     )
     env.filters["slug"] = slug
     env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    env.filters["money"] = lambda v: "–" if v is None else f"${v:,.0f}"
+    env.filters["money2"] = lambda v: "–" if v is None else f"${v:,.2f}"
     return env
 
 
@@ -54,4 +56,7 @@ def render_html(summary: dict[str, Any], run: "RunResult") -> str:
         tickets_by_verdict=by_category,
         worst=worst,
         rejected=summary["rejected"],
+        gate=summary.get("gate"),
+        cost=summary.get("cost") or {},
+        cutover_order=summary.get("cutover_order") or [],
     )
