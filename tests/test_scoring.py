@@ -129,3 +129,24 @@ def test_verdict_precedence_follows_the_design() -> None:
     assert decide_verdict(0.99, **{**common, "action": "x", "unscorable": "empty"}) == "unscorable"
     # a contradiction is never hidden behind another verdict: it is the costliest failure
     assert decide_verdict(0.99, **{**common, "contradicted": True, "unscorable": "empty", "action": "x"}) == "unsafe"
+
+
+def test_rare_words_weigh_more_in_overlap() -> None:
+    from shadoweval.scoring.overlap import WordWeights
+
+    weights = WordWeights(["loan payment plan", "loan interest", "loan deferment", "loan forgiveness"])
+    assert weights("deferment") > weights("loan")
+    # sharing the rare word beats sharing the common one
+    assert content_f1("loan deferment", "deferment rules", weights) > content_f1("loan deferment", "loan rules", weights)
+
+
+def test_sentence_coverage_does_not_punish_saying_more() -> None:
+    import numpy as np
+
+    from shadoweval.scoring.similarity import rescale, sentence_coverage
+
+    vectors = {"a": np.array([1.0, 0.0]), "b": np.array([0.0, 1.0]), "c": np.array([0.6, 0.8])}
+    coverage = sentence_coverage([["a"], ["a", "b"]], [["a", "c"], ["a"]], vectors)
+    assert coverage[0] == pytest.approx(1.0)  # the extra sentence "c" costs nothing
+    assert coverage[1] == pytest.approx(0.5)  # half of what the human said is missing
+    assert list(rescale(np.array([0.15, 0.5, 0.85, 0.95]), 0.15, 0.85)) == pytest.approx([0.0, 0.5, 1.0, 1.0])

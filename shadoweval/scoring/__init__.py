@@ -237,6 +237,13 @@ def _gather(tickets: pd.DataFrame, answers: list[Answer], retrieval: Retrieval, 
             article_facts[article_id] = (extract_facts(text), numbers_in(text))
         return article_facts[article_id]
 
+    chunk_facts: dict[int, list[Fact]] = {}  # many tickets retrieve the same chunks: extract once
+
+    def facts_of_chunk(position: int) -> list[Fact]:
+        if position not in chunk_facts:
+            chunk_facts[position] = extract_facts(kb.chunks[position].text)
+        return chunk_facts[position]
+
     has_history = "conversation_history" in tickets.columns
     rows = []
     for i, ticket in enumerate(tickets.to_dict("records")):
@@ -261,7 +268,7 @@ def _gather(tickets: pd.DataFrame, answers: list[Answer], retrieval: Retrieval, 
                 kb_sentences=kb_sentences,
                 reply_facts=reply_facts,
                 answer_facts=answer_facts,
-                kb_facts=extract_facts("\n".join(c.text for c in chunks)),
+                kb_facts=[f for c in chunk_ids for f in facts_of_chunk(c)],
                 support_facts=support,
                 support_numbers=support_numbers,
                 customer_facts=customer_facts,
