@@ -4,7 +4,7 @@ from shadoweval.config import ScoringSettings
 from shadoweval.embedding import Embedder
 from shadoweval.scoring.abstention import is_abstention
 from shadoweval.scoring.actions import detect_action
-from shadoweval.scoring.facts import compare_facts, confirm_contradictions, extract_facts
+from shadoweval.scoring.facts import confirm_contradictions, extract_facts, fact_recall, open_facts
 from shadoweval.scoring.overlap import content_f1
 from shadoweval.scoring.reference import substantive_text, unscorable_reason
 from shadoweval.scoring.verdict import decide_verdict
@@ -34,12 +34,12 @@ def test_version_strings_and_link_markers_are_not_numbers() -> None:
 
 
 def test_agreeing_facts_match_including_overlapping_ranges() -> None:
-    comparison = compare_facts("Refunds arrive within 7 business days.", "Refunds take 5 to 7 business days.")
-    assert comparison.matched == 1 and comparison.open_facts == ()
+    reply, answer = extract_facts("Refunds arrive within 7 business days."), extract_facts("Refunds take 5 to 7 business days.")
+    assert fact_recall(reply, answer) == 1.0 and open_facts(reply, answer) == ()
 
 
 def check(reference: str, answer: str, shared_cache):
-    [found] = confirm_contradictions([compare_facts(reference, answer).open_facts], Embedder(shared_cache), 0.70)
+    [found] = confirm_contradictions([open_facts(extract_facts(reference), extract_facts(answer))], Embedder(shared_cache), 0.70)
     return found
 
 

@@ -100,18 +100,6 @@ class OpenFact:
     accounted_for: tuple[bool, ...]  # that other fact agrees with some other fact of the first text
 
 
-@dataclass(frozen=True)
-class FactComparison:
-    reference_facts: int
-    answer_facts: int
-    matched: int  # reference facts the answer states too
-    open_facts: tuple[OpenFact, ...]
-
-    @property
-    def recall(self) -> float | None:
-        return None if self.reference_facts == 0 else self.matched / self.reference_facts
-
-
 def to_number(text: str) -> float | None:
     """'1,220' -> 1220.0; None for what is not one number ('2.4.1', a version)."""
     try:
@@ -244,13 +232,6 @@ def fact_recall(reference: list[Fact], answer: list[Fact]) -> float | None:
     if not reference:
         return None
     return sum(1 for f in reference if any(f.agrees_with(a) for a in answer)) / len(reference)
-
-
-def compare_facts(reference: str, answer: str) -> FactComparison:
-    """Which facts of the human reply the AI answer repeats, and which it might contradict."""
-    ref_facts, ans_facts = extract_facts(reference), extract_facts(answer)
-    matched = sum(1 for f in ref_facts if any(f.agrees_with(a) for a in ans_facts))
-    return FactComparison(len(ref_facts), len(ans_facts), matched, open_facts(ref_facts, ans_facts))
 
 
 def aligned_contradictions(subject: list[Fact], others: list[Fact]) -> tuple[Contradiction, ...]:
