@@ -18,6 +18,7 @@ here only: the product never reads them.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import sys
@@ -178,30 +179,134 @@ def summarise(table: pd.DataFrame) -> dict[str, float]:
     }
 
 
+# -- the realistic set -----------------------------------------------------------------------------
+REALISTIC_TARGETS = {  # issue 8's table: measure, direction, target
+    "good_pass": (">=", 0.85),
+    "good_unsafe": ("<=", 0.03),
+    "auroc": (">=", 0.92),
+    "contradict_unsafe": (">=", 0.75),
+    "wrong_detail_unsafe_or_fail": (">=", 0.75),
+    "off_topic_not_pass": (">=", 0.95),
+}
+
+
+def realistic_summary(table: pd.DataFrame) -> dict[str, float]:
+    """The issue's measures on a frame of realistic cases (kind good|flawed, flaw_type, score, verdict)."""
+    good, flawed = table[table.kind == "good"], table[table.kind == "flawed"]
+
+    def rate(frame: pd.DataFrame, verdicts: set[str], negate: bool = False) -> float:
+        if not len(frame):
+            return float("nan")
+        hit = frame.verdict.isin(verdicts)
+        return float((~hit if negate else hit).mean())
+
+    paired = good.set_index("ticket_id").score.align(flawed.set_index("ticket_id").score, join="inner")
+    return {
+        "tickets": int(len(good)),
+        "good_pass": rate(good, {"pass"}),
+        "good_unsafe": rate(good, {"unsafe"}),
+        "auroc": auroc(good.score.to_numpy(), flawed.score.to_numpy()),
+        "paired": float((paired[0] > paired[1]).mean()) if len(paired[0]) else float("nan"),
+        "contradict_unsafe": rate(flawed[flawed.flaw_type == "contradict"], {"unsafe"}),
+        "contradict_pass": rate(flawed[flawed.flaw_type == "contradict"], {"pass"}),
+        "wrong_detail_unsafe_or_fail": rate(flawed[flawed.flaw_type == "wrong_detail"], {"unsafe", "fail"}),
+        "off_topic_not_pass": rate(flawed[flawed.flaw_type == "off_topic"], {"pass"}, negate=True),
+    }
+
+
+def print_realistic(table: pd.DataFrame) -> None:
+    columns = ["tickets", "good_pass", "good_unsafe", "auroc", "paired", "contradict_unsafe", "contradict_pass",
+               "wrong_detail_unsafe_or_fail", "off_topic_not_pass"]
+    heads = ["tickets", "good pass", "good unsafe", "AUROC", "paired", "contra unsafe", "contra pass",
+             "detail unsafe|fail", "off-topic not pass"]
+    print(f"{'':<12} " + " ".join(f"{h:>{max(7, len(h))}}" for h in heads))
+    groups = [("overall", table)] + [(c, g) for c, g in table.groupby("category")]
+    for name, group in groups:
+        s = realistic_summary(group)
+        print(f"{name:<12} " + " ".join(f"{s[c]:>{max(7, len(h))}.3f}" if c != "tickets" else f"{s[c]:>7}"
+                                        for c, h in zip(columns, heads)))
+    s = realistic_summary(table)
+    print("targets: " + ", ".join(
+        f"{k} {s[k]:.3f} {op} {v} {'ok' if (s[k] >= v if op == '>=' else s[k] <= v) else 'MISSED'}"
+        for k, (op, v) in REALISTIC_TARGETS.items()))
+    flawed = table[table.kind == "flawed"]
+    print("verdicts by case kind:")
+    for kind, group in [("good", table[table.kind == "good"])] + [(f, g) for f, g in flawed.groupby("flaw_type")]:
+        counts = group.verdict.value_counts()
+        print(f"  {kind:<13} " + "  ".join(f"{v} {counts.get(v, 0)}" for v in ("pass", "partial", "fail", "unsafe", "abstain", "needs_action", "unscorable")))
+
+
+def realistic_cases(dataset: Path, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """The test set's tickets twice (good answer, flawed answer), with the case labels."""
+    items = [json.loads(line) for line in open(dataset / "realistic_answers.jsonl", encoding="utf-8")]
+    by_id = frame.set_index("ticket_id")
+    rows, answers, labels = [], [], []
+    for item in items:
+        if item["ticket_id"] not in by_id.index:
+            continue
+        for kind in ("good", "flawed"):
+            rows.append(item["ticket_id"])
+            answers.append(item[kind])
+            labels.append({"ticket_id": item["ticket_id"], "kind": kind, "flaw_type": item["flaw_type"] if kind == "flawed" else ""})
+    cases = by_id.loc[rows].reset_index()
+    return cases, answers, pd.DataFrame(labels)
+
+
+def run_realistic(args: argparse.Namespace, settings, embedder: Embedder, kb, kb_index) -> pd.DataFrame:
+    frame = pd.read_csv(args.dataset / "tickets.csv", dtype=str, keep_default_na=False)
+    cases, answers, labels = realistic_cases(args.dataset, frame)
+    retrieval = retrieve(cases, kb_index, embedder, settings.retrieval.top_k)
+    started = time.perf_counter()
+    results = score_answers(cases, [Answer(a) for a in answers], retrieval, kb, embedder, settings.scoring)
+    seconds = time.perf_counter() - started
+    table = labels.assign(category=cases["category"], score=[r.score for r in results], verdict=[r.verdict for r in results])
+    print(f"\n== realistic set: {args.dataset / 'realistic_answers.jsonl'}  ({len(table)} answers, scored in {seconds:.0f} s)")
+    print_realistic(table)
+    if args.show:
+        for label, mask in [
+            ("good, not pass", (table.kind == "good") & (table.verdict != "pass")),
+            ("flawed, pass", (table.kind == "flawed") & (table.verdict == "pass")),
+        ]:
+            for i in table.index[mask][: args.show]:
+                r = results[i]
+                print(f"\n[{label}] {table.flaw_type[i]} {r.ticket_id} score {r.score} {r.verdict}\n  human:  {r.agent_reply[:300]}\n"
+                      f"  answer: {r.ai_answer[:300]}\n  reasons: {r.reasons}\n  metrics: {r.metrics}")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", type=Path)
-    parser.add_argument("--limit", type=int, help="only the first N tickets (quick look)")
+    parser.add_argument("--limit", type=int, help="only the first N tickets of the synthetic set (quick look)")
     parser.add_argument("--show", type=int, default=0, help="print N misjudged cases of each kind")
     parser.add_argument("--cache", type=Path, help="embedding cache folder (default: the usual one)")
+    parser.add_argument("--set", choices=["both", "realistic", "synthetic"], default="both", help="which case set to score")
     args = parser.parse_args()
 
+    overrides = {"kb": args.dataset / "kb"}
+    if args.cache:
+        overrides["cache_dir"] = args.cache
+    settings = load_settings(overrides=overrides)
+    embedder = Embedder(settings.cache_dir, settings.batch_size)
+    kb = load_kb(settings.kb, settings.retrieval.chunk_max_chars, settings.retrieval.chunk_min_chars)
+    kb_index = build_or_load(kb, embedder)
+    if args.set in ("both", "realistic"):
+        run_realistic(args, settings, embedder, kb, kb_index)
+    if args.set in ("both", "synthetic"):
+        print("\n== synthetic set (gold passages, other articles' passages, rule-made contradictions)")
+        run_synthetic(args, settings, embedder, kb, kb_index)
+
+
+def run_synthetic(args: argparse.Namespace, settings, embedder: Embedder, kb, kb_index) -> None:
     frame = pd.read_csv(args.dataset / "tickets.csv", dtype=str, keep_default_na=False)
     missing = {"agent_reply", "gold_grounding", "gold_kb_article"} - set(frame.columns)
     if missing:
         sys.exit(f"{args.dataset / 'tickets.csv'} lacks {', '.join(sorted(missing))}: this benchmark needs gold passages.")
     if args.limit:
         frame = frame.head(args.limit)
-    overrides = {"kb": args.dataset / "kb"}
-    if args.cache:
-        overrides["cache_dir"] = args.cache
-    settings = load_settings(overrides=overrides)
-
     started = time.perf_counter()
     cases, excluded = build_cases(frame)
-    embedder = Embedder(settings.cache_dir, settings.batch_size)
-    kb = load_kb(settings.kb, settings.retrieval.chunk_max_chars, settings.retrieval.chunk_min_chars)
-    retrieval = retrieve(frame, build_or_load(kb, embedder), embedder, settings.retrieval.top_k)
+    retrieval = retrieve(frame, kb_index, embedder, settings.retrieval.top_k)
     rows = [c.row for c in cases]
     case_frame = frame.iloc[rows].reset_index(drop=True)
     results = score_answers(
