@@ -150,3 +150,14 @@ def test_sentence_coverage_does_not_punish_saying_more() -> None:
     assert coverage[0] == pytest.approx(1.0)  # the extra sentence "c" costs nothing
     assert coverage[1] == pytest.approx(0.5)  # half of what the human said is missing
     assert list(rescale(np.array([0.15, 0.5, 0.85, 0.95]), 0.15, 0.85)) == pytest.approx([0.0, 0.5, 1.0, 1.0])
+
+
+def test_an_answer_after_yes_is_not_a_sign_off() -> None:
+    # D2D-02564: "Yes,you will need the original title" once matched the sign-off pattern ("Best, Anna").
+    assert unscorable_reason("Yes,you will need the original title\nDo you want to get this over as quick as possible?") is None
+    assert unscorable_reason("Thanks! Best, Anna") is not None
+
+
+def test_dates_with_a_space_before_the_comma_keep_their_year() -> None:
+    # doc2dial writes "Oct. 1 , 1998": the year must not be lost, or "Oct. 1, 1998" reads as unsupported.
+    assert [(f.kind, f.low) for f in extract_facts("Loans made as of Oct. 1 , 1998 qualify.") if f.kind == "date"] == [("date", "oct-01-1998")]

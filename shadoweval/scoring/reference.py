@@ -41,12 +41,19 @@ _DEFERRAL = re.compile(
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(r"^[-–—~]?\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}\s*(?:[-–—,|]\s*[\w\s]{0,40})?$")
+# A sign-off's tail is a name, a team or a company ("Anna, Customer Care", "Sam from Acme"); a
+# clause with a pronoun or a verb ("Yes,you will need the original title") is an answer.
+_NOT_IN_SIGN_OFF = re.compile(
+    r"\b(?:you|your|i|we|it|is|are|was|will|would|can|could|need|needs|must|should|have|has|do|does|not|yes|no)\b", re.IGNORECASE
+)
 
 
 def classify_sentence(sentence: str) -> str:
     """One of: pleasantry, deferral, question, content."""
     stripped = sentence.strip()
-    if _PLEASANTRY.match(stripped) or (len(stripped.split()) <= 6 and _SIGN_OFF.match(stripped) and "?" not in stripped):
+    if _PLEASANTRY.match(stripped) or (
+        len(stripped.split()) <= 6 and _SIGN_OFF.match(stripped) and "?" not in stripped and not _NOT_IN_SIGN_OFF.search(stripped)
+    ):
         return "pleasantry"
     if _DEFERRAL.search(stripped) and len(content_words(_DEFERRAL.sub(" ", stripped))) <= 4:
         return "deferral"
