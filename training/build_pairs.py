@@ -107,8 +107,7 @@ def written_pairs(rng: random.Random, context_of: dict[str, list[str]]) -> list[
 
 def statement_pairs() -> list[dict]:
     """Helper-written statements about one passage (a paraphrase, a contradiction, a changed detail,
-    a neutral sentence; or minimal pairs: true sentences and copies made false by one change), and
-    answers that agree with, contradict or sidestep a human reply."""
+    a neutral sentence), and answers that agree with, contradict or sidestep a human reply."""
     labels = {"paraphrase": "entailment", "paraphrase2": "entailment", "contradiction": "contradiction",
               "changed_detail": "contradiction", "neutral": "neutral"}
     pairs = []
@@ -127,15 +126,6 @@ def statement_pairs() -> list[dict]:
             for key, label in labels.items():
                 if item.get(key):
                     pairs.append(_pair(item["premise"], item[key], label, f"statements:{key}", item["id"]))
-            if "true1" in item:  # minimal pairs: true and false sentences that differ in one change
-                for key, label in (("true1", "entailment"), ("true2", "entailment"), ("false1", "contradiction"),
-                                   ("false2", "contradiction"), ("extra", "neutral")):
-                    if item.get(key):
-                        pairs.append(_pair(item["premise"], item[key], label, f"minimal:{key.rstrip('12')}", item["id"]))
-                for k in ("1", "2"):
-                    if item.get(f"true{k}") and item.get(f"false{k}"):
-                        pairs.append(_pair(item[f"true{k}"], item[f"false{k}"], "contradiction", "minimal:true_vs_false", item["id"]))
-                continue
             if item.get("paraphrase") and item.get("changed_detail"):
                 pairs.append(_pair(item["paraphrase"], item["changed_detail"], "contradiction", "statements:paraphrase_vs_changed", item["id"]))
     return pairs

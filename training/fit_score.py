@@ -164,12 +164,13 @@ def main() -> None:
         return np.array([bool(f.contradictions) for f in found]), np.array([bool(f.doubts) for f in found])
 
     grid = {
-        "kb_contradiction_margin": (0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92),
+        "kb_contradiction_margin": (0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.94, 1.01),
         "human_contradiction_margin": (0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 1.01),
-        "rule_vouch_threshold": (0.3, 0.5, 0.7),
+        "rule_vouch_threshold": (0.3, 0.5, 0.7, 0.9),
         "rule_confirm_margin": (0.2, 0.5, 0.8, 0.9),
     }
     best = None
+    frontier: dict[float, tuple[float, dict]] = {}  # good-unsafe rate -> the most flawed caught at it
     for values in itertools.product(*grid.values()):
         thresholds = dict(zip(grid, values))
         thresholds["kb_backs_threshold"] = thresholds["rule_vouch_threshold"]
@@ -181,6 +182,15 @@ def main() -> None:
         key = (good_unsafe <= MAX_GOOD_UNSAFE, round(caught - UNSAFE_COST * good_unsafe, 3), -(doubted & ~unsafe)[good].mean())
         if best is None or key > best[0]:
             best = (key, thresholds, good_unsafe, caught, unsafe, doubted)
+        rate = round(float(good_unsafe), 3)
+        if rate not in frontier or caught > frontier[rate][0]:
+            frontier[rate] = (float(caught), thresholds)
+    print("trade-off (good answers called unsafe -> contradict and wrong_detail answers called unsafe):")
+    most = -1.0
+    for rate in sorted(frontier):
+        if frontier[rate][0] > most:
+            most = frontier[rate][0]
+            print(f"  {rate:.3f} -> {most:.3f}  {frontier[rate][1]}")
     _, thresholds, good_unsafe, caught, unsafe, doubted = best
     print(f"thresholds {thresholds}: good unsafe {good_unsafe:.3f}, contradict+wrong_detail unsafe {caught:.3f}, "
           f"good doubted {(doubted & ~unsafe)[good].mean():.3f}")
