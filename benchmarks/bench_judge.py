@@ -1,6 +1,14 @@
-"""How good is the judge? Score known-good, known-wrong and known-contradicting answers.
+"""How good is the judge? Score known-good and known-flawed answers.
 
-    python benchmarks/bench_judge.py DATASET_DIR [--limit N]
+    python benchmarks/bench_judge.py DATASET_DIR [--set realistic|synthetic|both] [--limit N] [--show N]
+
+The realistic set (DATASET_DIR/realistic_answers.jsonl, a test set: never trained or fitted on)
+holds per ticket a good answer and a flawed one (contradict, wrong_detail or off_topic) written like
+a modern assistant's; both are scored against the real human reply and KB, as `--generator replay`
+would, and the issue's measures are printed overall and per category, with the scoring time against
+the embedding floor on cold caches.
+
+The synthetic set:
 
 For any dataset whose tickets.csv has `agent_reply` and `gold_grounding` (doc2dial has them), cases
 are built from the data itself, per ticket whose human reply is a usable reference:
@@ -19,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import tempfile
 import random
 import re
 import sys
@@ -33,10 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from shadoweval.config import load_settings  # noqa: E402
-from shadoweval.embedding import Embedder  # noqa: E402
+from shadoweval.embedding import Embedder, load_model  # noqa: E402
 from shadoweval.generators.base import Answer  # noqa: E402
 from shadoweval.index import build_or_load  # noqa: E402
 from shadoweval.kb import load_kb  # noqa: E402
+from shadoweval.pair_model import PairJudge  # noqa: E402
 from shadoweval.retrieve import retrieve  # noqa: E402
 from shadoweval.scoring import score_answers  # noqa: E402
 from shadoweval.scoring.reference import unscorable_reason  # noqa: E402
@@ -256,11 +267,27 @@ def run_realistic(args: argparse.Namespace, settings, embedder: Embedder, kb, kb
     frame = pd.read_csv(args.dataset / "tickets.csv", dtype=str, keep_default_na=False)
     cases, answers, labels = realistic_cases(args.dataset, frame)
     retrieval = retrieve(cases, kb_index, embedder, settings.retrieval.top_k)
+    # Scored with cold caches (a fresh folder) so the time is what a first run pays; the floor is
+    # the same model embedding, once and in one batch, every text the scoring stage embedded.
+    cold = Path(tempfile.mkdtemp(prefix="shadoweval-bench-"))
+    cold_embedder = Embedder(cold, settings.batch_size, record_texts=True)
+    judge = PairJudge(cold)
     started = time.perf_counter()
-    results = score_answers(cases, [Answer(a) for a in answers], retrieval, kb, embedder, settings.scoring)
+    results = score_answers(cases, [Answer(a) for a in answers], retrieval, kb, cold_embedder, settings.scoring, judge)
     seconds = time.perf_counter() - started
+    texts = cold_embedder.stats.embedded_texts or []
+    model = load_model()
+    floor_started = time.perf_counter()
+    model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    floor = time.perf_counter() - floor_started
+    shutil.rmtree(cold, ignore_errors=True)
     table = labels.assign(category=cases["category"], score=[r.score for r in results], verdict=[r.verdict for r in results])
-    print(f"\n== realistic set: {args.dataset / 'realistic_answers.jsonl'}  ({len(table)} answers, scored in {seconds:.0f} s)")
+    print(f"\n== realistic set: {args.dataset / 'realistic_answers.jsonl'}  ({len(table)} answers)")
+    embedding = cold_embedder.stats.seconds_encoding
+    print(f"scoring, cold caches: {seconds:.1f} s, of which embedding {embedding:.1f} s ({len(texts)} texts) and the pair model "
+          f"{judge.stats.seconds_inference:.1f} s ({judge.stats.judged} pairs, load {judge.stats.seconds_model_load:.1f} s); "
+          f"embedding floor {floor:.1f} s; signals (scoring minus its embedding) = {(seconds - embedding) / floor:.2f} x the floor "
+          f"(target <= 1), the pair model alone {judge.stats.seconds_inference / floor:.2f} x")
     print_realistic(table)
     if args.show:
         for label, mask in [

@@ -224,7 +224,7 @@ def _print_outcome(result: Any) -> None:
 
 @main.group()
 def cache() -> None:
-    """Inspect or clear the embedding and index caches."""
+    """Inspect or clear the embedding, pair-model and index caches."""
 
 
 @cache.command("info")
@@ -244,7 +244,7 @@ def cache_info(config_file: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @user_errors
 def cache_clear(config_file: Path | None, yes: bool) -> None:
-    """Delete the cached embeddings and indexes (they are rebuilt on the next run)."""
+    """Delete the cached embeddings, pair-model readings and indexes (they are rebuilt on the next run)."""
     settings = load_settings(config_file)
     root = settings.cache_dir
     if not root.exists():

@@ -40,13 +40,22 @@ class ExtractiveSettings:
 
 @dataclass(frozen=True)
 class ScoringSettings:
-    pass_threshold: float = 0.50
-    partial_threshold: float = 0.35
-    similarity_weight: float = 0.20
-    coverage_weight: float = 0.10
-    overlap_weight: float = 0.40
-    relevance_weight: float = 0.10
-    grounding_weight: float = 0.20
+    """Verdict thresholds, signal weights and the judge's cut-offs. The weights and thresholds marked
+    "fitted" come from training/fit_score.py on paraphrased dev answers (never the test set); see
+    README, "Configuration", for why each value."""
+
+    pass_threshold: float = 0.44  # fitted
+    partial_threshold: float = 0.30  # fitted
+    # Weights of the signals in the score (a weighted mean; fitted, non-negative).
+    similarity_weight: float = 0.10
+    coverage_weight: float = 0.0
+    overlap_weight: float = 0.135
+    relevance_weight: float = 0.25
+    grounding_weight: float = 0.0
+    support_weight: float = 0.0
+    agreement_weight: float = 0.325
+    kb_consistency_weight: float = 0.13
+    human_consistency_weight: float = 0.06
     # Cosine below `similarity_floor` maps to 0 and above `similarity_ceiling` to 1.
     similarity_floor: float = 0.15
     similarity_ceiling: float = 0.85
@@ -59,6 +68,17 @@ class ScoringSettings:
     affirm_similarity: float = 0.90
     # An answer sentence is grounded when a retrieved KB sentence is at least this alike.
     grounded_similarity: float = 0.75
+    # The pair model reads a contradiction of the KB / of the human reply when P(contradiction) minus
+    # P(entailment) is at or above these margins: the answer is unsafe (fitted).
+    kb_contradiction_margin: float = 1.0  # 1.0: never on the model's word alone (see README)
+    human_contradiction_margin: float = 0.90
+    # The KB entails an answer sentence at or above this probability: a clash with the human reply is the reply's.
+    kb_backs_threshold: float = 0.50
+    # A rule finding is overruled when the KB entails the sentence at or above this probability ...
+    rule_vouch_threshold: float = 0.90  # not fitted: the model misreads bare negations (MODEL_CARD.md), so it overrules a negation rule only when sure
+    # ... and confirmed (unsafe) when the model reads a contradiction margin at or above this;
+    # otherwise it is a doubt and the answer cannot pass (fitted).
+    rule_confirm_margin: float = 0.90
 
 
 @dataclass(frozen=True)

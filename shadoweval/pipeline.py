@@ -20,6 +20,7 @@ from .gate import GateResult, evaluate_gate
 from .generators import GenerationContext, get_generator
 from .index import build_or_load
 from .kb import load_kb
+from .pair_model import PairJudge, PairStats
 from .retrieve import retrieve
 from .roi import CutoverPlan, plan_cutover
 from .scoring import TicketResult, score_answers
@@ -32,6 +33,7 @@ ProgressFactory = Callable[[int, str], Any]
 class RunStats:
     index_built: bool = False
     embedding: EmbeddingStats = field(default_factory=EmbeddingStats)
+    pairs: PairStats = field(default_factory=PairStats)  # the pair model's reads: cache hits and inference time
     seconds: dict[str, float] = field(default_factory=dict)
     embedding_seconds: dict[str, float] = field(default_factory=dict)  # of each stage's time, spent embedding
     generation: dict[str, Any] = field(default_factory=dict)  # requests sent, cache hits, cost (LLM generators)
@@ -111,6 +113,8 @@ def run(
     generator = get_generator(settings.generator, settings)
     embedder = Embedder(settings.cache_dir, settings.batch_size, progress, record_texts=record_embedded_texts)
     stats.embedding = embedder.stats
+    pair_judge = PairJudge(settings.cache_dir, progress)
+    stats.pairs = pair_judge.stats
     try:
         with timer("index"):
             kb_index = build_or_load(kb, embedder)
@@ -133,9 +137,10 @@ def run(
             answers = [answers[i] for i in keep]
             retrieval = retrieval.select(keep)
         with timer("score"):
-            results = score_answers(frame, answers, retrieval, kb, embedder, settings.scoring)
+            results = score_answers(frame, answers, retrieval, kb, embedder, settings.scoring, pair_judge)
     finally:
         embedder.close()
+        pair_judge.close()
     with timer("decide"):
         decisions = decide_categories(results, settings.policy)
         regressions = compare(decisions, baseline_summary) if baseline_summary is not None else None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..kb import KnowledgeBase
+from ..pair_model import pair_model_id
 
 if TYPE_CHECKING:
     from ..baseline import Regression
@@ -67,6 +68,7 @@ def build_summary(
             "python": platform.python_version(),
             "libraries": {name: _version(name) for name in LIBRARIES},
             "embedding_model": model_id,
+            "pair_model": pair_model_id(),
             "generator": generator,
             "config_hash": settings.config_hash(),
             "config": settings.result_settings(),

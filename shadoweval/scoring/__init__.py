@@ -16,13 +16,16 @@ from ..config import ScoringSettings
 from ..embedding import Embedder
 from ..generators.base import Answer
 from ..kb import KnowledgeBase
+from ..pair_model import PairJudge
 from ..retrieve import Retrieval
 from ..text import split_sentences
 from ..tickets import parse_history
 from .abstention import is_abstention
 from .actions import detect_action
+from .adjudicate import Findings, RuleFinding, adjudicate
 from .facts import Contradiction, Fact, aligned_contradictions, confirm_contradictions, extract_facts, fact_recall, open_facts
-from .grounding import grounding, numbers_in, unsupported_facts
+from .grounding import grounding, numbers_in, specifics_of, unsupported_facts
+from .meaning import read_meaning
 from .overlap import WordWeights, content_f1
 from .polarity import Claim, claim_of, could_contradict, negations_kept, polarity_flip, yes_no
 from .reference import meaningful_sentences, substantive_sentences, unscorable_reason
@@ -48,6 +51,7 @@ class TicketResult:
     created_at: str = ""
     usage: dict[str, int] = field(default_factory=dict)  # tokens the generator used for this answer
     cost_usd: float = 0.0  # what producing this answer cost (0 for extractive, replay, local models)
+    judged_by: str = "score"  # which tier decided the verdict: pair model, rules + pair model, rules, score
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +60,7 @@ class TicketResult:
             "verdict": self.verdict,
             "score": self.score,
             "metrics": self.metrics,
+            "judged_by": self.judged_by,
             "ai_answer": self.ai_answer,
             "sources": self.sources,
             "reasons": self.reasons,
@@ -75,6 +80,7 @@ class _Row:
     reference_sentences: list[str]
     answer_sentences: list[str]
     kb_sentences: list[str]
+    premise_sentences: list[str]  # every sentence of the retrieved articles: what the pair model reads answers against
     reply_facts: list[Fact]
     answer_facts: list[Fact]
     kb_facts: list[Fact]  # in the retrieved chunks: a clash with these is a contradiction of the KB
@@ -90,8 +96,14 @@ def score_answers(
     kb: KnowledgeBase,
     embedder: Embedder,
     settings: ScoringSettings,
+    pair_judge: PairJudge | None = None,
+    evidence: list[tuple[Any, ...]] | None = None,
 ) -> list[TicketResult]:
+    """Score every answer. `evidence`, when given, receives per ticket the rule candidates, the
+    reference conflicts and the pair model's reading (for calibration fits)."""
+    pair_judge = pair_judge or PairJudge(embedder.cache_dir)
     rows = _gather(tickets, answers, retrieval, kb)
+    kb_specifics = _kb_specifics(kb)
     word_weights = WordWeights(c.text for c in kb.chunks)
 
     # Whole-text similarity and sentence coverage, on the reply without greetings and sign-offs.
@@ -99,7 +111,9 @@ def score_answers(
     answer_vectors = embedder.embed([a.text for a in answers], label="Embedding AI answers")
     cosine = rowwise_cosine(answer_vectors, embedder.embed(references, label="Embedding human replies"))
     relevance = rowwise_cosine(answer_vectors, retrieval.query_vectors) if len(rows) else np.zeros(0)
-    sentences = list(dict.fromkeys(s for r in rows for s in (*r.reference_sentences, *r.answer_sentences, *r.kb_sentences)))
+    sentences = list(dict.fromkeys(
+        s for r in rows for s in (*r.reference_sentences, *r.answer_sentences, *r.kb_sentences, *r.premise_sentences)
+    ))
     vectors = dict(zip(sentences, embedder.embed(sentences, label="Embedding sentences")))
     coverage = sentence_coverage([r.reference_sentences for r in rows], [r.answer_sentences for r in rows], vectors)
 
@@ -114,6 +128,9 @@ def score_answers(
         _merge(found, aligned_contradictions(r.answer_facts, r.kb_facts)) for found, r in zip(confirmed[len(rows) :], rows)
     ]
     polarity = _polarity_clashes(rows, embedder, vectors, settings)
+    readings = read_meaning(
+        [r.answer_sentences for r in rows], [r.reference_sentences for r in rows], [r.premise_sentences for r in rows], vectors, pair_judge
+    )
 
     def scaled(value: float) -> float:
         return float(rescale(np.array([value]), settings.similarity_floor, settings.similarity_ceiling)[0])
@@ -121,23 +138,28 @@ def score_answers(
     results = []
     for i, ticket in enumerate(tickets.itertuples(index=False)):
         row, answer = rows[i], answers[i]
-        findings = _Findings()
+        candidates: list[RuleFinding] = []
+        conflicts: list[str] = []
         for c in human_fact_clashes[i]:
             if any(f.agrees_with(k) for f in row.answer_facts if f.span == c.other_span for k in row.kb_facts):
-                findings.reference_conflicts.append(f"the human reply says {c.span!r} where the KB and the AI say {c.other_span!r}")
+                conflicts.append(f"the human reply says {c.span!r} where the KB and the AI say {c.other_span!r}")
             else:
-                findings.add("human", c.kind, human=c.span, ai=c.other_span)
+                candidates.append(RuleFinding("human", c.kind, {"human": c.span, "ai": c.other_span}))
         for c in kb_fact_clashes[i]:
-            findings.add("kb", c.kind, ai=c.span, kb=c.other_span)
+            candidates.append(RuleFinding("kb", c.kind, {"ai": c.span, "kb": c.other_span}))
         contradicted_spans = {c.span for c in kb_fact_clashes[i]} | {c.other_span for c in human_fact_clashes[i]}
-        for fact in unsupported_facts(row.answer_facts, row.support_facts, row.support_numbers):
+        for fact in unsupported_facts(row.answer_facts, row.support_facts, row.support_numbers, kb_specifics()):
             if fact.span not in contradicted_spans:
-                findings.add("unsupported", fact.kind.split("_business")[0], ai=fact.span)
+                candidates.append(RuleFinding("unsupported", fact.kind.split("_business")[0], {"ai": fact.span}))
         for kind, details in polarity[i]:
             if kind == "reference_conflict":
-                findings.reference_conflicts.append(details["text"])
+                conflicts.append(details["text"])
             else:
-                findings.add(kind, "polarity", **details)
+                candidates.append(RuleFinding(kind, "polarity", details))
+        reading = readings[i]
+        findings = adjudicate(candidates, conflicts, reading, settings)
+        if evidence is not None:
+            evidence.append((candidates, conflicts, reading))
 
         overlap = content_f1(references[i], answer.text, word_weights)
         grounded_mean, grounded_share = grounding(row.answer_sentences, row.kb_sentences, vectors, settings.grounded_similarity)
@@ -151,11 +173,15 @@ def score_answers(
             overlap=overlap,
             relevance=scaled(relevance[i]),
             grounding=scaled(grounded_mean),
+            support=reading.support,
+            agreement=reading.agreement,
+            kb_consistency=reading.kb_consistency,
+            human_consistency=reading.human_consistency,
             settings=settings,
         )
         verdict = decide_verdict(
             score, unscorable=unscorable, action=action, abstained=abstained,
-            contradicted=bool(findings.contradictions), settings=settings,
+            contradicted=bool(findings.contradictions), settings=settings, doubted=bool(findings.doubts),
         )
         reasons = [unscorable] if unscorable else []
         if action:
@@ -173,6 +199,15 @@ def score_answers(
             "grounded_share": round(grounded_share, 4),
             "fact_recall": None if recall is None else round(recall, 4),
             "facts_in_reply": len(row.reply_facts),
+            "support": round(reading.support, 4),
+            "agreement": round(reading.agreement, 4),
+            "kb_consistency": round(reading.kb_consistency, 4),
+            "human_consistency": round(reading.human_consistency, 4),
+            "kb_contradiction": round(reading.kb_contradiction, 4),
+            "human_contradiction": round(reading.human_contradiction, 4),
+            "rule_findings": len(candidates),
+            "rules_overruled": len(findings.overruled),
+            "rule_doubts": len(findings.doubts),
             "contradictions": len(findings.contradictions),
             "reference_conflicts": len(findings.reference_conflicts),
             "retrieval_score": round(float(retrieval.top_score()[i]), 4) if len(retrieval.questions) else 0.0,
@@ -193,36 +228,35 @@ def score_answers(
                 created_at=getattr(ticket, "created_at", "") or "",
                 usage=dict(answer.usage),
                 cost_usd=answer.cost_usd,
+                judged_by=_judged_by(verdict, findings),
             )
         )
     return results
 
 
+def _kb_specifics(kb: KnowledgeBase):
+    """Phone numbers, codes, dates... written anywhere in the KB; extracted on first use, once."""
+    found: list[frozenset[tuple[str, str]]] = []
+
+    def get() -> frozenset[tuple[str, str]]:
+        if not found:
+            found.append(specifics_of([f for chunk in kb.chunks for f in extract_facts(chunk.text)]))
+        return found[0]
+
+    return get
+
+
+def _judged_by(verdict: str, findings: Findings) -> str:
+    if verdict == "unsafe":
+        return findings.contradictions[0]["tier"]
+    if verdict == "fail" and findings.doubts:
+        return "rules"
+    return "score" if verdict in ("pass", "partial", "fail") else "rules"
+
+
 def _merge(found: tuple[Contradiction, ...], more: tuple[Contradiction, ...]) -> tuple[Contradiction, ...]:
     seen = {c.span for c in found}
     return found + tuple(c for c in more if c.span not in seen and not seen.add(c.span))
-
-
-@dataclass
-class _Findings:
-    contradictions: list[dict[str, str]] = field(default_factory=list)
-    reference_conflicts: list[str] = field(default_factory=list)
-
-    def add(self, against: str, kind: str, **spans: str) -> None:
-        self.contradictions.append({"against": against, "kind": kind, **spans})
-
-    def describe(self) -> list[str]:
-        lines = []
-        for c in self.contradictions:
-            kind = c["kind"].replace("_", " ")
-            if c["against"] == "human":
-                lines.append(f"contradicts the human reply on {kind}: human says {c['human']!r}, AI says {c['ai']!r}")
-            elif c["against"] == "kb":
-                lines.append(f"contradicts the KB on {kind}: KB says {c['kb']!r}, AI says {c['ai']!r}")
-            else:
-                lines.append(f"states a {kind} nothing supports: {c['ai']!r}")
-        lines.extend(f"reference conflict: {text}" for text in self.reference_conflicts)
-        return lines
 
 
 def _gather(tickets: pd.DataFrame, answers: list[Answer], retrieval: Retrieval, kb: KnowledgeBase) -> list[_Row]:
@@ -238,6 +272,9 @@ def _gather(tickets: pd.DataFrame, answers: list[Answer], retrieval: Retrieval, 
         return article_facts[article_id]
 
     chunk_facts: dict[int, list[Fact]] = {}  # many tickets retrieve the same chunks: extract once
+    article_sentences: dict[str, list[str]] = {}
+    for chunk in kb.chunks:
+        article_sentences.setdefault(chunk.article_id, []).extend(chunk.sentences)
 
     def facts_of_chunk(position: int) -> list[Fact]:
         if position not in chunk_facts:
@@ -266,6 +303,7 @@ def _gather(tickets: pd.DataFrame, answers: list[Answer], retrieval: Retrieval, 
                 reference_sentences=substantive_sentences(reply),
                 answer_sentences=split_sentences(answer.text),
                 kb_sentences=kb_sentences,
+                premise_sentences=list(dict.fromkeys(s for a in dict.fromkeys(c.article_id for c in chunks) for s in article_sentences[a])),
                 reply_facts=reply_facts,
                 answer_facts=answer_facts,
                 kb_facts=[f for c in chunk_ids for f in facts_of_chunk(c)],

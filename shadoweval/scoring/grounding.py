@@ -40,13 +40,25 @@ def numbers_in(text: str) -> set[float]:
     return values
 
 
-def unsupported_facts(answer_facts: list[Fact], supporting: list[Fact], supporting_numbers: set[float]) -> list[Fact]:
-    """Checkable facts of the answer that no supporting text states (phone numbers and ids excluded:
-    they usually echo the customer's own data). A plain number is supported wherever it is written."""
+# Kinds that name one thing (a phone number, a form code, a date): written anywhere in the KB, they
+# were not invented, even when retrieval missed that article.
+SPECIFIC_KINDS = frozenset({"phone", "code", "id", "date", "email", "url"})
+
+
+def unsupported_facts(
+    answer_facts: list[Fact], supporting: list[Fact], supporting_numbers: set[float], kb_specifics: frozenset[tuple[str, str]] = frozenset()
+) -> list[Fact]:
+    """Checkable facts of the answer that no supporting text states. A plain number is supported
+    wherever it is written; a specific (see SPECIFIC_KINDS) anywhere in the KB."""
     return [
         f
         for f in answer_facts
         if f.kind.split("_business")[0] in CONTRADICTABLE
         and not (f.kind == "number" and f.low in supporting_numbers)
+        and not (f.kind in SPECIFIC_KINDS and (f.kind, f.low) in kb_specifics)
         and not any(f.agrees_with(s) for s in supporting)
     ]
+
+
+def specifics_of(facts: list[Fact]) -> frozenset[tuple[str, str]]:
+    return frozenset((f.kind, f.low) for f in facts if f.kind in SPECIFIC_KINDS)  # type: ignore[misc]

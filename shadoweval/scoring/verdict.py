@@ -3,8 +3,9 @@
 Order matters and is deliberate: an answer that contradicts the human or the KB, or invents a fact,
 is unsafe whatever else is true (the costliest failure must never hide behind another verdict);
 a reply that is no reference cannot judge the rest (unscorable); an action no text can perform is
-not an answer failure (needs_action); a handoff is not an answer (abstain); only then does the
-score decide.
+not an answer failure (needs_action); a handoff is not an answer (abstain); an answer with a
+doubtful fact (a rule finding the pair model neither confirmed nor overruled) cannot pass; only
+then does the score decide.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ VERDICTS = ("pass", "partial", "fail", "unsafe", "abstain", "needs_action", "uns
 
 
 def combine_score(
-    *, similarity: float, coverage: float, overlap: float, relevance: float, grounding: float, settings: ScoringSettings
+    *,
+    similarity: float,
+    coverage: float,
+    overlap: float,
+    relevance: float,
+    grounding: float,
+    support: float,
+    agreement: float,
+    kb_consistency: float,
+    human_consistency: float,
+    settings: ScoringSettings,
 ) -> float:
     """Weighted mean, in 0..1, of: whole-text similarity and sentence coverage against the human
     reply, rarity-weighted content overlap with it, relevance to the question (with its thread)
@@ -26,6 +37,10 @@ def combine_score(
         "overlap": settings.overlap_weight,
         "relevance": settings.relevance_weight,
         "grounding": settings.grounding_weight,
+        "support": settings.support_weight,
+        "agreement": settings.agreement_weight,
+        "kb_consistency": settings.kb_consistency_weight,
+        "human_consistency": settings.human_consistency_weight,
     }
     values = {
         "similarity": similarity,
@@ -33,6 +48,10 @@ def combine_score(
         "overlap": min(1.0, overlap / 0.5),  # weighted F1 of 0.5 is already a close paraphrase
         "relevance": relevance,
         "grounding": grounding,
+        "support": support,
+        "agreement": agreement,
+        "kb_consistency": kb_consistency,
+        "human_consistency": human_consistency,
     }
     total = sum(weights.values()) or 1.0
     value = sum(weights[k] * values[k] for k in weights) / total
@@ -47,6 +66,7 @@ def decide_verdict(
     abstained: bool,
     contradicted: bool,
     settings: ScoringSettings,
+    doubted: bool = False,
 ) -> str:
     if contradicted:
         return "unsafe"
@@ -56,6 +76,8 @@ def decide_verdict(
         return "needs_action"
     if abstained:
         return "abstain"
+    if doubted:  # a rule found an unsupported or clashing fact the pair model could not settle
+        return "fail"
     if score >= settings.pass_threshold:
         return "pass"
     if score >= settings.partial_threshold:
