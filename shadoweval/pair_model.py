@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .embedding import prepare_offline_transformers
 from .errors import BackendError
 from .vector_store import VectorStore
 
@@ -53,16 +53,11 @@ def pair_model_id() -> str:
 @functools.lru_cache(maxsize=1)
 def load_pair_model() -> tuple[Any, Any]:
     """(tokenizer, model) from the package folder, offline, in float32 for the CPU."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
+        prepare_offline_transformers()
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
         tokenizer = AutoTokenizer.from_pretrained(str(MODEL_DIR))
         model = AutoModelForSequenceClassification.from_pretrained(str(MODEL_DIR), dtype=torch.float32)
         model.eval()
@@ -93,19 +88,10 @@ class PairJudge:
     def judge(self, pairs: Sequence[tuple[str, str]], label: str = "Reading statement pairs") -> list[PairJudgement]:
         if not pairs:
             return []
-        unique = list(dict.fromkeys(pairs))
-        keys = [self._key(p) for p in unique]
-        self.stats.requested += len(unique)
-        found = self._store.get(keys)
-        self.stats.cache_hits += len(found)
-        missing = [i for i, k in enumerate(keys) if k not in found]
-        if missing:
-            probabilities = self._infer([unique[i] for i in missing], label)
-            self._store.put([(keys[i], probabilities[j]) for j, i in enumerate(missing)])
-            for j, i in enumerate(missing):
-                found[keys[i]] = probabilities[j]
-        by_pair = {p: found[k] for p, k in zip(unique, keys)}
-        return [PairJudgement(*(float(x) for x in by_pair[p])) for p in pairs]
+        values, requested, hits = self._store.cached(pairs, self._key, lambda missing: self._infer(missing, label))
+        self.stats.requested += requested
+        self.stats.cache_hits += hits
+        return [PairJudgement(*(float(x) for x in v)) for v in values]
 
     def close(self) -> None:
         self._store.close()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Callable, Hashable, Sequence, TypeVar
 
 import numpy as np
+
+T = TypeVar("T", bound=Hashable)
 
 _BATCH = 900  # SQLite's default limit on bound parameters is 999
 
@@ -20,6 +23,24 @@ class VectorStore:
         self.table = table
         self.column = column
         self._db: sqlite3.Connection | None = None
+
+    def cached(
+        self, items: Sequence[T], key: Callable[[T], bytes], compute: Callable[[list[T]], np.ndarray]
+    ) -> tuple[list[np.ndarray], int, int]:
+        """One value per item, in order: from the store, or computed in one call for the items it
+        lacks (then stored). Returns the values, the number of distinct items and the cache hits."""
+        unique = list(dict.fromkeys(items))
+        keys = [key(item) for item in unique]
+        found = self.get(keys)
+        hits = len(found)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            values = compute([unique[i] for i in missing])
+            self.put([(keys[i], values[j]) for j, i in enumerate(missing)])
+            for j, i in enumerate(missing):
+                found[keys[i]] = values[j]
+        by_item = {item: found[k] for item, k in zip(unique, keys)}
+        return [by_item[item] for item in items], len(unique), hits
 
     def get(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         db = self._connection()
