@@ -18,7 +18,7 @@ from ..generators.base import Answer
 from ..kb import KnowledgeBase
 from ..pair_model import PairJudge
 from ..retrieve import Retrieval
-from ..text import split_sentences
+from ..text import normalize_space, split_sentences
 from ..tickets import parse_history
 from .abstention import is_abstention
 from .actions import detect_action
@@ -151,11 +151,16 @@ def score_answers(
         for fact in unsupported_facts(row.answer_facts, row.support_facts, row.support_numbers, kb_specifics()):
             if fact.span not in contradicted_spans:
                 candidates.append(RuleFinding("unsupported", fact.kind.split("_business")[0], {"ai": fact.span}))
+        kb_text = None
         for kind, details in polarity[i]:
             if kind == "reference_conflict":
                 conflicts.append(details["text"])
-            else:
-                candidates.append(RuleFinding(kind, "polarity", details))
+                continue
+            if kind == "kb":
+                kb_text = kb_text if kb_text is not None else normalize_space(" ".join(row.premise_sentences)).lower()
+                if normalize_space(details["ai"]).lower().rstrip(" .") in kb_text:
+                    continue  # KB text itself (an extractive answer): the KB does not contradict itself
+            candidates.append(RuleFinding(kind, "polarity", details))
         reading = readings[i]
         findings = adjudicate(candidates, conflicts, reading, settings)
         if evidence is not None:
