@@ -60,33 +60,31 @@ def _answers(item: dict) -> list[tuple[str, str]]:
     return [("good", item["good"])] + [(k, item[k]["answer"]) for k in KINDS[1:] if item.get(k, {}).get("answer")]
 
 
+def _dev_items(prefix: str):
+    """The dev items of the DEV_FILES whose name starts with `prefix`."""
+    for name in DEV_FILES:
+        path = WRITTEN / name
+        if name.startswith(prefix) and path.exists():
+            yield from (json.loads(line) for line in open(path, encoding="utf-8"))
+
+
 def doc2dial_cases(dataset: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
     frame = pd.read_csv(dataset / "tickets.csv", dtype=str, keep_default_na=False).set_index("ticket_id")
     rows, answers, kinds = [], [], []
-    for name in DEV_FILES:
-        path = WRITTEN / name
-        if not name.startswith("doc2dial") or not path.exists():
-            continue
-        for line in open(path, encoding="utf-8"):
-            item = json.loads(line)
-            for kind, text in _answers(item):
-                rows.append(item["id"]), answers.append(text), kinds.append(kind)
+    for item in _dev_items("doc2dial"):
+        for kind, text in _answers(item):
+            rows.append(item["id"]), answers.append(text), kinds.append(kind)
     return frame.loc[rows].reset_index(), answers, kinds
 
 
 def general_cases(kb_dir: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
     records, answers, kinds = [], [], []
-    for name in DEV_FILES:
-        path = WRITTEN / name
-        if not name.startswith("general") or not path.exists():
-            continue
-        for line in open(path, encoding="utf-8"):
-            item = json.loads(line)
-            (kb_dir / f"{item['id'].lower()}.md").write_text(f"# {item['domain']}\n\n{item['kb_passage']}\n", encoding="utf-8")
-            for kind, text in _answers(item):
-                records.append({"ticket_id": item["id"], "category": item["domain"], "customer_message": item["customer_message"],
-                                "agent_reply": item["human_reply"], "conversation_history": "[]"})
-                answers.append(text), kinds.append(kind)
+    for item in _dev_items("general"):
+        (kb_dir / f"{item['id'].lower()}.md").write_text(f"# {item['domain']}\n\n{item['kb_passage']}\n", encoding="utf-8")
+        for kind, text in _answers(item):
+            records.append({"ticket_id": item["id"], "category": item["domain"], "customer_message": item["customer_message"],
+                            "agent_reply": item["human_reply"], "conversation_history": "[]"})
+            answers.append(text), kinds.append(kind)
     return pd.DataFrame(records), answers, kinds
 
 
